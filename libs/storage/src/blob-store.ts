@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+
+/** Storage for photo originals, addressed by the SHA-256 of their bytes. */
+export interface BlobStore {
+  /** Moves a finished temporary file into the store; returns its SHA-256 and size. */
+  putFile(tempPath: string): Promise<{ sha256: string; byteSize: number }>;
+  read(sha256: string): Readable;
+  readBuffer(sha256: string): Promise<Buffer>;
+  exists(sha256: string): Promise<boolean>;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * Local-disk blob store: `<root>/ab/cd/abcd…`. Identical bytes land on one path, so a
+ * duplicate upload costs no extra space; writes are a rename, so readers never see half a file.
+ */
+export class LocalBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async putFile(tempPath: string): Promise<{ sha256: string; byteSize: number }> {
+    const sha256 = await sha256OfFile(tempPath);
+    const { size } = await stat(tempPath);
+    const target = this.pathOf(sha256);
+    await mkdir(dirname(target), { recursive: true });
+    if (await this.exists(sha256)) await rm(tempPath, { force: true });
+    else await rename(tempPath, target);
+    return { sha256, byteSize: size };
+  }
+
+  read(sha256: string): Readable {
+    return createReadStream(this.pathOf(sha256));
+  }
+
+  async readBuffer(sha256: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.read(sha256)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return stat(this.pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private pathOf(sha256: string): string {
+    if (!SHA256_HEX.test(sha256)) throw new Error(`invalid blob key: ${sha256}`);
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+}

@@ -1,0 +1,46 @@
+import type { Queryable } from './database';
+
+export interface ClusteringRunResult {
+  faceCount: number;
+  personCount: number;
+  noiseCount: number;
+}
+
+export class ClusteringRunRepository {
+  async start(db: Queryable, ownerId: string): Promise<string> {
+    const result = await db.query<{ id: string }>('INSERT INTO clustering_runs (owner_id) VALUES ($1) RETURNING id', [
+      ownerId,
+    ]);
+    return result.rows[0].id;
+  }
+
+  async finish(db: Queryable, runId: string, result: ClusteringRunResult): Promise<void> {
+    await db.query(
+      `UPDATE clustering_runs SET status = 'done', finished_at = now(), face_count = $2, person_count = $3,
+         noise_count = $4 WHERE id = $1`,
+      [runId, result.faceCount, result.personCount, result.noiseCount],
+    );
+  }
+
+  async fail(db: Queryable, runId: string, error: string): Promise<void> {
+    await db.query(`UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [
+      runId,
+      error,
+    ]);
+  }
+
+  /**
+   * Owners whose faces changed since their last finished run: new faces, or faces removed
+   * (a photo re-processed or deleted leaves persons pointing at fewer faces).
+   */
+  async ownersNeedingRun(db: Queryable): Promise<string[]> {
+    const result = await db.query<{ owner_id: string }>(
+      `WITH last_run AS (
+         SELECT owner_id, max(started_at) AS started_at FROM clustering_runs WHERE status = 'done' GROUP BY owner_id)
+       SELECT DISTINCT p.owner_id FROM photos p LEFT JOIN last_run r ON r.owner_id = p.owner_id
+       WHERE p.status = 'done' AND p.face_count > 0 AND (r.started_at IS NULL OR p.processed_at > r.started_at)
+       ORDER BY p.owner_id`,
+    );
+    return result.rows.map((row) => row.owner_id);
+  }
+}

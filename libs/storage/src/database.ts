@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Pool, type PoolClient } from 'pg';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+/**
+ * One `pg.Pool` for both run modes, so repositories, migrations and binary vector
+ * parameters are the same code against real PostgreSQL and against embedded PGlite.
+ */
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly pool: Pool;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; without it an embedded PGlite database is opened. */
+  url?: string;
+  /** Directory for the embedded database (ignored with `url`); `memory://` for a throwaway one. */
+  embeddedDir: string;
+  poolMax: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const pool = new Pool({ connectionString: options.url, max: options.poolMax });
+    // Fail fast on a wrong URL instead of on the first request.
+    await pool.query('SELECT 1');
+    return { kind: 'postgres', pool, close: () => pool.end() };
+  }
+  return openEmbeddedDatabase(options.embeddedDir);
+}
+
+async function openEmbeddedDatabase(dir: string): Promise<Database> {
+  // PGlite is ESM-first; its CommonJS builds are loaded lazily so production processes
+  // never pay for the WASM runtime.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { vector } = await import('@electric-sql/pglite-pgvector');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  const dataDir = dir.startsWith('memory://') ? dir : resolve(dir);
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, { extensions: { vector } });
+  // PGlite is a single session: more than one pooled connection would interleave
+  // transactions, so the pool is capped at one and callers queue.
+  const pool = new Pool({ ...createPgConfig(pglite), max: 1 } as ConstructorParameters<typeof Pool>[0]);
+  return {
+    kind: 'pglite',
+    pool,
+    close: async () => {
+      await pool.end();
+      await pglite.close();
+    },
+  };
+}
+
+/** Anything that runs SQL: the pool, or a client inside a transaction. */
+export type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+/**
+ * Runs `work` in one transaction on a dedicated client. Inside it, use the client given,
+ * never the pool: with PGlite's single connection that would wait forever.
+ */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

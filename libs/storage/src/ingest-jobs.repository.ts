@@ -1,0 +1,81 @@
+import type { Queryable } from './database';
+
+export interface ClaimedJob {
+  id: string;
+  photoId: string;
+  ownerId: string;
+  /** 1 on the first delivery. */
+  attempt: number;
+}
+
+interface JobRow {
+  id: string;
+  photo_id: string;
+  owner_id: string;
+  attempts: number;
+}
+
+const toJob = (row: JobRow): ClaimedJob => ({
+  id: row.id,
+  photoId: row.photo_id,
+  ownerId: row.owner_id,
+  attempt: row.attempts,
+});
+
+/**
+ * The `ingest_jobs` table: written with the photo in one transaction, then either claimed
+ * by workers (no Kafka) or published to Kafka by the outbox relay.
+ */
+export class IngestJobRepository {
+  async enqueue(db: Queryable, photoId: string, ownerId: string): Promise<void> {
+    await db.query('INSERT INTO ingest_jobs (photo_id, owner_id) VALUES ($1, $2)', [photoId, ownerId]);
+  }
+
+  /**
+   * Leases up to `limit` due jobs. SKIP LOCKED lets several workers claim side by side; a
+   * worker that dies loses its lease after `leaseSeconds` and the job is claimed again.
+   */
+  async claim(db: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedJob[]> {
+    const result = await db.query<JobRow>(
+      `UPDATE ingest_jobs SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM ingest_jobs
+         WHERE available_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, photo_id, owner_id, attempts`,
+      [limit, leaseSeconds],
+    );
+    return result.rows.map(toJob).sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  async complete(db: Queryable, jobId: string): Promise<void> {
+    await db.query('DELETE FROM ingest_jobs WHERE id = $1', [jobId]);
+  }
+
+  /** Puts a failed job back, due again after `delayMs`. */
+  async retryLater(db: Queryable, jobId: string, delayMs: number, error: string): Promise<void> {
+    await db.query(
+      `UPDATE ingest_jobs SET claimed_until = NULL, available_at = now() + make_interval(secs => $2), last_error = $3
+       WHERE id = $1`,
+      [jobId, delayMs / 1000, error],
+    );
+  }
+
+  /** Oldest jobs first, for the outbox relay; rows stay until `deleteMany` after publishing. */
+  async listOldest(db: Queryable, limit: number): Promise<ClaimedJob[]> {
+    const result = await db.query<JobRow>(
+      'SELECT id, photo_id, owner_id, attempts FROM ingest_jobs ORDER BY id LIMIT $1',
+      [limit],
+    );
+    return result.rows.map(toJob);
+  }
+
+  async deleteMany(db: Queryable, jobIds: string[]): Promise<void> {
+    await db.query('DELETE FROM ingest_jobs WHERE id = ANY($1::bigint[])', [jobIds]);
+  }
+
+  async count(db: Queryable): Promise<number> {
+    const result = await db.query<{ count: string }>('SELECT count(*) FROM ingest_jobs');
+    return Number(result.rows[0].count);
+  }
+}

@@ -1,0 +1,96 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { openDatabase, withTransaction, type Database } from './database';
+import { runMigrations } from './migrate';
+import { FaceRepository, type NewFace } from './faces.repository';
+import { IngestJobRepository } from './ingest-jobs.repository';
+import { PersonRepository } from './persons.repository';
+import { PhotoRepository } from './photos.repository';
+
+function unitVector(seed: number): Float32Array {
+  const values = Float32Array.from({ length: 192 }, (_, i) => Math.sin(seed * 7.1 + i));
+  const norm = Math.hypot(...values);
+  return values.map((value) => value / norm);
+}
+
+function face(seed: number): NewFace {
+  return {
+    box: { x: seed, y: 2, width: 50, height: 60 },
+    landmarks: [1, 2, 3, 4, 5].map((i) => ({ x: i, y: i * 2 })),
+    detectionScore: 0.99,
+    embedding: unitVector(seed),
+    embeddingModel: 'test-192',
+    thumbnailJpeg: Buffer.from([0xff, 0xd8, seed]),
+  };
+}
+
+describe('storage on embedded PGlite', () => {
+  let database: Database;
+  const photos = new PhotoRepository();
+  const faces = new FaceRepository();
+  const persons = new PersonRepository();
+  const jobs = new IngestJobRepository();
+  const owner = `owner-${randomUUID()}`;
+
+  before(async () => {
+    database = await openDatabase({ embeddedDir: 'memory://', poolMax: 1 });
+    const applied = await runMigrations(database.pool);
+    assert.ok(applied.length >= 1);
+  });
+  after(() => database.close());
+
+  test('migrations are idempotent', async () => {
+    assert.deepEqual(await runMigrations(database.pool), []);
+  });
+
+  test('the same bytes for the same owner are one photo; another owner gets their own', async () => {
+    const sha256 = 'a'.repeat(64);
+    const first = await photos.insertOrFind(database.pool, { ownerId: owner, sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'x.jpg' });
+    const again = await photos.insertOrFind(database.pool, { ownerId: owner, sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'y.jpg' });
+    const other = await photos.insertOrFind(database.pool, { ownerId: `${owner}-b`, sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'x.jpg' });
+    assert.equal(first.created, true);
+    assert.equal(again.created, false);
+    assert.equal(again.photo.id, first.photo.id);
+    assert.notEqual(other.photo.id, first.photo.id);
+  });
+
+  test('faces round-trip with their embeddings, and replacing them is idempotent', async () => {
+    const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'b'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    for (let round = 0; round < 2; round++) {
+      await withTransaction(database.pool, async (client) => {
+        await faces.replaceForPhoto(client, photo.id, owner, [face(1), face(2)]);
+        await photos.markDone(client, photo.id, { width: 100, height: 80, faceCount: 2 });
+      });
+    }
+    const stored = await faces.listForPhoto(database.pool, photo.id);
+    assert.equal(stored.length, 2);
+    assert.deepEqual(stored[1].landmarks[4], { x: 5, y: 10 });
+    const embeddings = await faces.listEmbeddings(database.pool, owner);
+    assert.equal(embeddings.length, 2);
+    const expected = unitVector(1);
+    const maxDiff = Math.max(...embeddings[0].embedding.map((value, i) => Math.abs(value - expected[i])));
+    assert.ok(maxDiff < 1e-6, `embedding changed by ${maxDiff}`);
+    const thumbnail = await faces.getThumbnail(database.pool, stored[0].id, owner);
+    assert.deepEqual(thumbnail, Buffer.from([0xff, 0xd8, 1]));
+    assert.equal(await faces.getThumbnail(database.pool, stored[0].id, 'someone-else'), undefined);
+
+    const [personId] = await persons.applyAssignments(database.pool, owner, [{ personId: null, faceIds: stored.map((f) => f.id) }]);
+    const listed = await persons.listWithCounts(database.pool, owner);
+    assert.deepEqual(listed.map((p) => [p.id, p.faceCount, p.photoCount]), [[personId, 2, 1]]);
+  });
+
+  test('a claimed job is leased: not handed out twice until released', async () => {
+    const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'c'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    await jobs.enqueue(database.pool, photo.id, owner);
+    const [claimed] = await jobs.claim(database.pool, 10, 60);
+    assert.equal(claimed.photoId, photo.id);
+    assert.equal(claimed.attempt, 1);
+    assert.deepEqual(await jobs.claim(database.pool, 10, 60), []);
+    await jobs.retryLater(database.pool, claimed.id, 0, 'transient');
+    const [again] = await jobs.claim(database.pool, 10, 60);
+    assert.equal(again.attempt, 2);
+    await jobs.complete(database.pool, again.id);
+    assert.equal(await jobs.count(database.pool), 0);
+  });
+});
