@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { diskStorage } from 'multer';
+import { APP_CONFIG, ConfigModule, type AppConfig } from '@facecloud/config';
+import { ClusteringModule } from '@facecloud/clustering';
+import { UploadModule } from '@facecloud/ingest';
+import { LoggingModule } from '@facecloud/platform';
+import { OutboxRelayRunner, QueueModule } from '@facecloud/queue';
+import { StorageModule, blobDirFromConfig } from '@facecloud/storage';
+import { FacesController } from './faces.controller';
+import { HealthController } from './health.controller';
+import { PeopleController } from './people.controller';
+import { PhotosController } from './photos.controller';
+
+/**
+ * Uploads are streamed by multer to files beside the blob store (same file system, so
+ * storing them is a rename), never buffered whole in memory.
+ */
+function uploadOptions(config: AppConfig) {
+  const incoming = join(blobDirFromConfig(config), '.incoming');
+  mkdirSync(incoming, { recursive: true });
+  return {
+    storage: diskStorage({ destination: incoming }),
+    limits: { fileSize: config.UPLOAD_MAX_FILE_BYTES, files: config.UPLOAD_MAX_FILES, fields: 20, parts: config.UPLOAD_MAX_FILES + 20 },
+  };
+}
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggingModule,
+    StorageModule,
+    QueueModule,
+    UploadModule,
+    ClusteringModule,
+    MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: uploadOptions }),
+  ],
+  controllers: [PhotosController, PeopleController, FacesController, HealthController],
+  providers: [OutboxRelayRunner],
+})
+export class ApiModule {}

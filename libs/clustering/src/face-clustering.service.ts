@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import {
+  ClusteringRunRepository,
+  DATABASE,
+  FaceRepository,
+  PersonRepository,
+  withTransaction,
+  type ClusteringRunResult,
+  type Database,
+} from '@facecloud/storage';
+import { hdbscan } from './hdbscan';
+import { matchClustersToPersons } from './person-matching';
+
+/** Groups one owner's faces into persons and writes the result in one transaction. */
+@Injectable()
+export class FaceClusteringService {
+  private readonly logger = new Logger(FaceClusteringService.name);
+
+  constructor(
+    @Inject(DATABASE) private readonly database: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly faces: FaceRepository,
+    private readonly persons: PersonRepository,
+    private readonly runs: ClusteringRunRepository,
+  ) {}
+
+  async clusterOwner(ownerId: string): Promise<ClusteringRunResult> {
+    const { pool } = this.database;
+    const runId = await this.runs.start(pool, ownerId);
+    const startedAt = performance.now();
+    try {
+      const faces = await this.faces.listEmbeddings(pool, ownerId);
+      const { labels, clusterCount } = hdbscan(
+        faces.map((face) => face.embedding),
+        {
+          minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
+          minSamples: this.config.CLUSTER_MIN_SAMPLES,
+          metric: 'cosine',
+        },
+      );
+      const clusters: string[][] = Array.from({ length: clusterCount }, () => []);
+      labels.forEach((label, i) => label >= 0 && clusters[label].push(faces[i].id));
+      const assignments = matchClustersToPersons(clusters, new Map(faces.map((face) => [face.id, face.personId])));
+      const result: ClusteringRunResult = {
+        faceCount: faces.length,
+        personCount: clusterCount,
+        noiseCount: labels.filter((label) => label < 0).length,
+      };
+      await withTransaction(pool, async (client) => {
+        await this.persons.applyAssignments(client, ownerId, assignments);
+        await this.runs.finish(client, runId, result);
+      });
+      this.logger.log(
+        `owner ${ownerId}: ${result.faceCount} faces → ${result.personCount} persons, ${result.noiseCount} unassigned ` +
+          `(${Math.round(performance.now() - startedAt)} ms)`,
+      );
+      return result;
+    } catch (error) {
+      await this.runs.fail(pool, runId, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  /** Re-clusters every owner whose faces changed since their last run. */
+  async clusterChangedOwners(): Promise<number> {
+    const owners = await this.runs.ownersNeedingRun(this.database.pool);
+    for (const ownerId of owners) await this.clusterOwner(ownerId);
+    return owners.length;
+  }
+}

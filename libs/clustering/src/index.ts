@@ -1,0 +1,5 @@
+export { hdbscan, type HdbscanOptions, type HdbscanResult, type Metric } from './hdbscan';
+export { adjustedRandIndex, noiseAsSingletons } from './partition-metrics';
+export { matchClustersToPersons } from './person-matching';
+export { FaceClusteringService } from './face-clustering.service';
+export { ClusteringModule } from './clustering.module';

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matchClustersToPersons } from './person-matching';
+
+test('a re-found group keeps its person id; a new group gets none', () => {
+  const previous = new Map<string, string | null>([
+    ['f1', 'alice'],
+    ['f2', 'alice'],
+    ['f3', 'bob'],
+    ['f4', null],
+  ]);
+  const result = matchClustersToPersons([['f3', 'f5'], ['f1', 'f2', 'f6'], ['f4', 'f7']], previous);
+  assert.deepEqual(result, [
+    { personId: 'bob', faceIds: ['f3', 'f5'] },
+    { personId: 'alice', faceIds: ['f1', 'f2', 'f6'] },
+    { personId: null, faceIds: ['f4', 'f7'] },
+  ]);
+});
+
+test('when a person splits, the larger part keeps the id', () => {
+  const previous = new Map<string, string | null>([['a', 'p'], ['b', 'p'], ['c', 'p']]);
+  const result = matchClustersToPersons([['a'], ['b', 'c']], previous);
+  assert.deepEqual(result.map((r) => r.personId), [null, 'p']);
+});

@@ -1,0 +1,45 @@
+import type { AddressInfo } from 'node:net';
+import type { INestApplication, INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { loadConfig, ConfigError } from '@facecloud/config';
+
+function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+
+/** Starts an HTTP process (api, all-in-one) and returns it listening. */
+export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplication> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  const app = await NestFactory.create(module, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  // The bound port, not the configured one: PORT=0 picks a free port (tests do that).
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  app.get(Logger).log(`listening on http://${config.HOST}:${port}`);
+  return app;
+}
+
+/** Starts a process without HTTP (worker, clusterer). */
+export async function bootstrapBackground(module: Type<unknown>): Promise<INestApplicationContext> {
+  try {
+    loadConfig();
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  const app = await NestFactory.createApplicationContext(module, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,2 @@
+export { LoggingModule } from './logging.module';
+export { bootstrapHttp, bootstrapBackground } from './bootstrap';

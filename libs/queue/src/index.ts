@@ -1,0 +1,17 @@
+export {
+  exponentialBackoff,
+  errorMessage,
+  encodeIngestMessage,
+  decodeIngestMessage,
+  type IngestJob,
+  type IngestJobHandler,
+  type IngestJobGiveUp,
+  type IngestJobSource,
+  type IngestMessage,
+  type RetryPolicy,
+} from './ingest-job';
+export { PostgresJobSource, type PostgresJobSourceOptions } from './postgres-job-source';
+export { KafkaJobSource, type KafkaJobSourceOptions } from './kafka-job-source';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+export { Wakeup } from './wakeup';
+export { QueueModule, IngestJobNotifier, OutboxRelayRunner, KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY } from './queue.module';

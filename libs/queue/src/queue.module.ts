@@ -1,0 +1,109 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  Optional,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Kafka, logLevel } from 'kafkajs';
+import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { DATABASE, IngestJobRepository, type Database } from '@facecloud/storage';
+import { exponentialBackoff, type IngestJobSource } from './ingest-job';
+import { KafkaJobSource } from './kafka-job-source';
+import { OutboxRelay } from './outbox-relay';
+import { PostgresJobSource } from './postgres-job-source';
+
+export const KAFKA = Symbol('KAFKA');
+export const INGEST_JOB_SOURCE = Symbol('INGEST_JOB_SOURCE');
+export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
+
+const logger = new Logger('Queue');
+const logError = (message: string, error: unknown) =>
+  logger.warn(`${message}: ${error instanceof Error ? error.message : String(error)}`);
+
+function createKafka(config: AppConfig): Kafka | null {
+  if (!config.KAFKA_BROKERS) return null;
+  return new Kafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: config.KAFKA_BROKERS.split(',').map((broker) => broker.trim()),
+    logLevel: logLevel.WARN,
+  });
+}
+
+function createJobSource(config: AppConfig, kafka: Kafka | null, database: Database, jobs: IngestJobRepository): IngestJobSource {
+  const retry = exponentialBackoff(config.INGEST_MAX_ATTEMPTS);
+  if (kafka) {
+    return new KafkaJobSource(kafka, {
+      topic: config.KAFKA_INGEST_TOPIC,
+      groupId: config.KAFKA_CONSUMER_GROUP,
+      retry,
+      onError: logError,
+    });
+  }
+  return new PostgresJobSource(database.pool, jobs, {
+    pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
+    leaseSeconds: 300,
+    retry,
+    onError: logError,
+  });
+}
+
+/** Tells the local relay or job source that new jobs were written, so they act without polling. */
+@Injectable()
+export class IngestJobNotifier {
+  constructor(
+    @Inject(INGEST_JOB_SOURCE) private readonly source: IngestJobSource,
+    @Optional() @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay | null,
+  ) {}
+
+  jobsEnqueued(): void {
+    if (this.relay) this.relay.wakeup.notify();
+    else if (this.source instanceof PostgresJobSource) this.source.wakeup.notify();
+  }
+}
+
+/** Runs the outbox relay in processes that accept uploads (only when Kafka is configured). */
+@Injectable()
+export class OutboxRelayRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Optional() @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay | null) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.relay) return;
+    await this.relay.start();
+    logger.log('outbox relay publishing ingest jobs to Kafka');
+  }
+
+  /** Before the database closes (that happens in onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: KAFKA, inject: [APP_CONFIG], useFactory: createKafka },
+    {
+      provide: INGEST_JOB_SOURCE,
+      inject: [APP_CONFIG, KAFKA, DATABASE, IngestJobRepository],
+      useFactory: createJobSource,
+    },
+    {
+      provide: OUTBOX_RELAY,
+      inject: [APP_CONFIG, KAFKA, DATABASE, IngestJobRepository],
+      useFactory: (config: AppConfig, kafka: Kafka | null, database: Database, jobs: IngestJobRepository) =>
+        kafka &&
+        new OutboxRelay(kafka, database.pool, jobs, {
+          topic: config.KAFKA_INGEST_TOPIC,
+          pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
+          onError: logError,
+        }),
+    },
+    IngestJobNotifier,
+  ],
+  exports: [KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY, IngestJobNotifier],
+})
+export class QueueModule {}
