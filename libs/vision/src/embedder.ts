@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { ALIGNED_FACE_SIZE } from './align';
+import { assertRgbImage, type RgbImage } from './image';
+import {
+  closeOnnxSessions,
+  float32Tensor,
+  openOnnxSessions,
+  runByPosition,
+  type ExecutionProvider,
+  type OnnxRuntimeOptions,
+} from './onnx-session';
+import { l2NormalizeInPlace } from './vector';
+
+/** Turns aligned face crops into identity vectors; same person ⇒ high cosine similarity. */
+export interface FaceEmbedder {
+  /** Identifies the model; embeddings of different models are not comparable. */
+  readonly modelName: string;
+  readonly dimension: number;
+  /** One L2-normalised embedding per face, computed in a single batched run. */
+  embed(faces: RgbImage[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export const MOBILEFACENET_MODEL_FILE = 'mobilefacenet.onnx';
+
+/** Bounds one run's input (256 faces ≈ 38 MB of float32). */
+const MAX_BATCH = 256;
+
+/**
+ * MobileFaceNet (sirius-ai weights): 112×112 RGB aligned on the ArcFace template, NHWC,
+ * normalised to (value − 127.5) / 128; 192-d output, normalised here (the model does not).
+ */
+export class MobileFaceNetEmbedder implements FaceEmbedder {
+  readonly modelName = 'mobilefacenet-192';
+  readonly dimension = 192;
+  readonly inputSize = ALIGNED_FACE_SIZE;
+
+  private constructor(
+    private readonly session: InferenceSession,
+    readonly executionProvider: ExecutionProvider,
+  ) {}
+
+  static async create(modelsDir: string, runtime: OnnxRuntimeOptions): Promise<MobileFaceNetEmbedder> {
+    const { sessions, executionProvider } = await openOnnxSessions([join(modelsDir, MOBILEFACENET_MODEL_FILE)], runtime);
+    return new MobileFaceNetEmbedder(sessions[0], executionProvider);
+  }
+
+  async embed(faces: RgbImage[]): Promise<Float32Array[]> {
+    for (const face of faces) {
+      assertRgbImage(face);
+      if (face.width !== this.inputSize || face.height !== this.inputSize) {
+        throw new RangeError(`faces must be aligned ${this.inputSize}x${this.inputSize} crops, got ${face.width}x${face.height}`);
+      }
+    }
+    const embeddings: Float32Array[] = [];
+    for (let start = 0; start < faces.length; start += MAX_BATCH) {
+      embeddings.push(...(await this.embedBatch(faces.slice(start, start + MAX_BATCH))));
+    }
+    return embeddings;
+  }
+
+  async close(): Promise<void> {
+    await closeOnnxSessions([this.session]);
+  }
+
+  private async embedBatch(faces: readonly RgbImage[]): Promise<Float32Array[]> {
+    if (faces.length === 0) return [];
+    const itemLength = this.inputSize * this.inputSize * 3;
+    const input = new Float32Array(faces.length * itemLength);
+    faces.forEach((face, index) => writeNormalized(face.data, input, index * itemLength));
+
+    const [output] = await runByPosition(this.session, float32Tensor(input, [faces.length, this.inputSize, this.inputSize, 3]));
+    if (output.dims[1] !== this.dimension) {
+      throw new Error(`${this.modelName}: expected ${this.dimension}-d output, model gives ${output.dims[1]}`);
+    }
+    const data = output.data as Float32Array;
+    return faces.map((_, index) =>
+      l2NormalizeInPlace(data.slice(index * this.dimension, (index + 1) * this.dimension)),
+    );
+  }
+}
+
+/** NHWC copy with (value − 127.5) / 128 (no transposition: this model was trained in TensorFlow). */
+function writeNormalized(pixels: Buffer, out: Float32Array, offset: number): void {
+  for (let i = 0; i < pixels.length; i++) out[offset + i] = (pixels[i] - 127.5) / 128;
+}

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import type { InferenceSession } from 'onnxruntime-node';
+import { assertRgbImage, type Box, type Point, type RgbImage } from '../image';
+import {
+  closeOnnxSessions,
+  openOnnxSessions,
+  type ExecutionProvider,
+  type OnnxRuntimeOptions,
+} from '../onnx-session';
+import { clipBox } from './boxes';
+import { compareByScore } from './nms';
+import { finalizeCandidates } from './onet';
+import { resolveMtcnnOptions, type MtcnnOptions } from './options';
+import { proposeCandidates } from './pnet';
+import { buildPyramid, pyramidScales, type PyramidLevel } from './pyramid';
+import { refineCandidates } from './rnet';
+
+export const MTCNN_MODEL_FILES = { pnet: 'pnet.onnx', rnet: 'rnet.onnx', onet: 'onet.onnx' } as const;
+
+export interface FaceDetection {
+  /** Clipped to the image. */
+  box: Box;
+  /** O-Net face probability. */
+  score: number;
+  /** Left eye, right eye, nose, left mouth corner, right mouth corner (left/right as seen in the image). */
+  landmarks: Point[];
+}
+
+/**
+ * MTCNN face detector (P-Net → R-Net → O-Net). Coordinates in and out are the pixels of the image
+ * passed to detect(). Faces come back sorted by score, highest first (ties: left to right).
+ */
+export class MtcnnDetector {
+  private constructor(
+    private readonly pnet: InferenceSession,
+    private readonly rnet: InferenceSession,
+    private readonly onet: InferenceSession,
+    readonly executionProvider: ExecutionProvider,
+    readonly options: Readonly<MtcnnOptions>,
+  ) {}
+
+  static async create(modelsDir: string, runtime: OnnxRuntimeOptions, opts?: Partial<MtcnnOptions>): Promise<MtcnnDetector> {
+    const options = resolveMtcnnOptions(opts);
+    const { sessions, executionProvider } = await openOnnxSessions(
+      [MTCNN_MODEL_FILES.pnet, MTCNN_MODEL_FILES.rnet, MTCNN_MODEL_FILES.onet].map((file) => join(modelsDir, file)),
+      runtime,
+    );
+    const [pnet, rnet, onet] = sessions;
+    return new MtcnnDetector(pnet, rnet, onet, executionProvider, options);
+  }
+
+  async detect(image: RgbImage): Promise<FaceDetection[]> {
+    assertRgbImage(image);
+    const { minFaceSize, scaleFactor, thresholds, maxFaces } = this.options;
+    const scales = pyramidScales(image.width, image.height, minFaceSize, scaleFactor);
+    if (scales.length === 0) return []; // image smaller than the smallest face searched for
+
+    const pyramid = await buildPyramid(image, scales);
+    const cropSources = cropLevels(image, pyramid);
+
+    const proposals = await proposeCandidates(this.pnet, pyramid, thresholds[0]);
+    const refined = await refineCandidates(this.rnet, cropSources, proposals, thresholds[1]);
+    const faces = await finalizeCandidates(this.onet, cropSources, refined, thresholds[2]);
+
+    return faces
+      .map((face) => ({ box: clipBox(face.box, image.width, image.height), score: face.score, landmarks: face.landmarks ?? [] }))
+      .sort(compareByScore)
+      .slice(0, maxFaces);
+  }
+
+  async close(): Promise<void> {
+    await closeOnnxSessions([this.pnet, this.rnet, this.onet]);
+  }
+}
+
+/**
+ * Images R-Net and O-Net crops are resampled from: the pyramid plus the working image itself,
+ * largest scale first (see pickLevelForCrop).
+ */
+function cropLevels(image: RgbImage, pyramid: readonly PyramidLevel[]): PyramidLevel[] {
+  const levels = pyramid.filter((level) => level.image !== image);
+  levels.push({ image, scaleX: 1, scaleY: 1 });
+  return levels.sort((a, b) => b.scaleX - a.scaleX);
+}
