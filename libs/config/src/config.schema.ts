@@ -35,6 +35,10 @@ export const configSchema = z.object({
   KAFKA_CLIENT_ID: z.string().default('facecloud'),
   KAFKA_INGEST_TOPIC: z.string().default('facecloud.photos.ingest'),
   KAFKA_CONSUMER_GROUP: z.string().default('facecloud-ingest-workers'),
+  /** Longest a fetch waits for new messages; also how long an idle worker takes to notice stop. */
+  KAFKA_FETCH_MAX_WAIT_MS: int(10, 60_000).default(5000),
+  KAFKA_SESSION_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(3000),
 
   MODELS_DIR: z.string().default('models'),
   /** onnxruntime execution provider: auto = CUDA when available, else CPU. */

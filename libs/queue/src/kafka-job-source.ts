@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
 import {
   decodeIngestMessage,
   type IngestJobGiveUp,
@@ -11,6 +11,8 @@ export interface KafkaJobSourceOptions {
   topic: string;
   groupId: string;
   retry: RetryPolicy;
+  /** kafkajs consumer timings (maxWaitTimeInMs, sessionTimeout, heartbeatInterval). */
+  consumer?: Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'sessionTimeout' | 'heartbeatInterval'>;
   onError?: (message: string, error: unknown) => void;
 }
 
@@ -29,7 +31,7 @@ export class KafkaJobSource implements IngestJobSource {
   ) {}
 
   async start(handler: IngestJobHandler, giveUp: IngestJobGiveUp): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.options.groupId });
+    const consumer = this.kafka.consumer({ groupId: this.options.groupId, ...this.options.consumer });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });

@@ -40,6 +40,11 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
       topic: config.KAFKA_INGEST_TOPIC,
       groupId: config.KAFKA_CONSUMER_GROUP,
       retry,
+      consumer: {
+        maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+        sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      },
       onError: logError,
     });
   }

@@ -1,0 +1,25 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeSlice } from './slice';
+import { startService } from './service-process';
+
+/** The embedded default: one process, PGlite, the PostgreSQL-table job queue. */
+describeSlice('slice, embedded (all-in-one, PGlite, in-database queue)', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-embedded-'));
+  const service = await startService('all-in-one', {
+    DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    KAFKA_BROKERS: '',
+    CLUSTER_INTERVAL_SECONDS: '3600',
+  });
+  return {
+    baseUrl: service.baseUrl!,
+    expected: { database: 'pglite', queue: 'postgres' },
+    logs: () => service.logs,
+    teardown: async () => {
+      await service.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});

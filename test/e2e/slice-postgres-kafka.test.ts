@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '../support/postgres';
+import { mockKafkaConsumerTuning, startMockKafka } from '../support/kafka';
+import { describeSlice } from './slice';
+import { startService } from './service-process';
+
+/**
+ * Production shape: PostgreSQL with pgvector, a Kafka-protocol broker, and the API and the
+ * worker as separate processes sharing only the database, the blob folder and the topic.
+ */
+describeSlice('slice, production (api + worker processes, PostgreSQL, Kafka)', async () => {
+  const database = await createTestDatabase('slice');
+  const topic = 'facecloud.photos.ingest';
+  const kafka = await startMockKafka({ topics: { [topic]: 3 } });
+  const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-production-'));
+  const env = {
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    KAFKA_INGEST_TOPIC: topic,
+    CLUSTER_INTERVAL_SECONDS: '3600',
+    // The mock broker holds empty fetches for the whole wait and delays rebalances by the session timeout.
+    KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
+    KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
+    KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
+  };
+  // The API migrates the database; the worker starts after it, on the migrated schema.
+  const api = await startService('api', env);
+  const worker = await startService('worker', { ...env, MIGRATE_ON_START: 'false' });
+  if (!worker.logs.some((line) => line.includes('consuming ingest jobs from kafka'))) {
+    throw new Error(`worker is not consuming from Kafka:\n${worker.logs.join('\n')}`);
+  }
+  return {
+    baseUrl: api.baseUrl!,
+    expected: { database: 'postgres', queue: 'kafka' },
+    logs: () => [...api.logs.map((line) => `api: ${line}`), ...worker.logs.map((line) => `worker: ${line}`)],
+    teardown: async () => {
+      await Promise.all([api.stop(), worker.stop()]);
+      await kafka.stop();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});

@@ -1,0 +1,184 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { fixturesDir } from '../support/paths';
+
+export const photoFixtures = {
+  personA: ['person-a-1.jpg', 'person-a-2.jpg'],
+  personB: ['person-b-1.jpg', 'person-b-2.jpg'],
+  noFace: 'no-face.jpg',
+};
+
+export interface SliceDeployment {
+  baseUrl: string;
+  /** What /health must report, proving which adapters the deployment really uses. */
+  expected: { database: 'pglite' | 'postgres'; queue: 'postgres' | 'kafka' };
+  /** Processes' logs, printed when a test fails. */
+  logs(): string[];
+  teardown(): Promise<void>;
+}
+
+interface UploadResult {
+  fileName: string;
+  outcome: 'accepted' | 'duplicate' | 'rejected';
+  photoId?: string;
+  error?: string;
+}
+
+interface PhotoView {
+  id: string;
+  status: string;
+  failureReason: string | null;
+  faceCount: number | null;
+  faces: Array<{ id: string; box: { width: number }; personId: string | null; thumbnailUrl: string }>;
+}
+
+async function upload(baseUrl: string, files: Array<{ name: string; bytes: Buffer; type?: string }>, owner?: string) {
+  const form = new FormData();
+  for (const file of files) form.append('file', new Blob([file.bytes], { type: file.type ?? 'image/jpeg' }), file.name);
+  const response = await fetch(`${baseUrl}/photos`, { method: 'POST', body: form, headers: owner ? { 'X-User-Id': owner } : {} });
+  return { status: response.status, body: (await response.json()) as { photos: UploadResult[]; message?: string } };
+}
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  assert.equal(response.status, 200, `${url}: ${response.status} ${await response.clone().text()}`);
+  return (await response.json()) as T;
+}
+
+async function waitForProcessed(baseUrl: string, photoId: string, timeoutMs = 90_000): Promise<PhotoView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const photo = await getJson<PhotoView>(`${baseUrl}/photos/${photoId}`);
+    if (photo.status === 'done' || photo.status === 'failed') return photo;
+    if (Date.now() > deadline) throw new Error(`photo ${photoId} still ${photo.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const fixture = (name: string) => readFile(join(fixturesDir, 'photos', name));
+
+/**
+ * The foundation slice, the same for every deployment shape: photos uploaded over HTTP
+ * become faces and persons.
+ */
+export function describeSlice(name: string, deploy: () => Promise<SliceDeployment>): void {
+  describe(name, () => {
+    let deployment: SliceDeployment;
+    const photoIdOf = new Map<string, string>();
+    const facesOf = new Map<string, PhotoView['faces']>();
+
+    before(async () => {
+      deployment = await deploy();
+    });
+    after(async () => {
+      await deployment?.teardown();
+    });
+
+    const dumpLogsOnFailure = async (work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        console.error(`--- service logs ---\n${deployment.logs().slice(-60).join('\n')}`);
+        throw error;
+      }
+    };
+
+    test('health: the deployment runs on the expected database and queue', () =>
+      dumpLogsOnFailure(async () => {
+        const health = await getJson<{ status: string; database: string; queue: string }>(`${deployment.baseUrl}/health`);
+        assert.deepEqual(health, { status: 'ok', ...deployment.expected });
+      }));
+
+    test('upload: several files in one request are accepted and queued (202)', () =>
+      dumpLogsOnFailure(async () => {
+        const names = [...photoFixtures.personA, ...photoFixtures.personB, photoFixtures.noFace];
+        const files = await Promise.all(names.map(async (fileName) => ({ name: fileName, bytes: await fixture(fileName) })));
+        const { status, body } = await upload(deployment.baseUrl, files);
+        assert.equal(status, 202, JSON.stringify(body));
+        assert.deepEqual(body.photos.map((p) => [p.fileName, p.outcome]), names.map((n) => [n, 'accepted']));
+        body.photos.forEach((photo) => photoIdOf.set(photo.fileName, photo.photoId!));
+        assert.equal(new Set(photoIdOf.values()).size, names.length);
+      }));
+
+    test('upload: the same bytes again return the same photo id (200, duplicate)', () =>
+      dumpLogsOnFailure(async () => {
+        const [first] = photoFixtures.personA;
+        const { status, body } = await upload(deployment.baseUrl, [{ name: 'renamed.jpg', bytes: await fixture(first) }]);
+        assert.equal(status, 200);
+        assert.equal(body.photos[0].outcome, 'duplicate');
+        assert.equal(body.photos[0].photoId, photoIdOf.get(first));
+      }));
+
+    test('upload: a file that is not an image is refused with a reason (415) and not stored', () =>
+      dumpLogsOnFailure(async () => {
+        const { status, body } = await upload(deployment.baseUrl, [
+          { name: 'notes.jpg', bytes: Buffer.from('this is not a photo'), type: 'image/jpeg' },
+        ]);
+        assert.equal(status, 415);
+        assert.equal(body.photos[0].outcome, 'rejected');
+        assert.match(body.photos[0].error!, /not a readable image/);
+      }));
+
+    test('worker: one face on each person photo, none on the no-face photo', () =>
+      dumpLogsOnFailure(async () => {
+        for (const [fileName, photoId] of photoIdOf) {
+          const photo = await waitForProcessed(deployment.baseUrl, photoId);
+          assert.equal(photo.status, 'done', `${fileName}: ${photo.failureReason}`);
+          const expected = fileName === photoFixtures.noFace ? 0 : 1;
+          assert.equal(photo.faceCount, expected, `${fileName}: ${photo.faceCount} faces`);
+          assert.equal(photo.faces.length, expected);
+          facesOf.set(fileName, photo.faces);
+        }
+      }));
+
+    test('faces: the thumbnail is the aligned 112×112 crop as JPEG', () =>
+      dumpLogsOnFailure(async () => {
+        const [face] = facesOf.get(photoFixtures.personA[0])!;
+        const response = await fetch(`${deployment.baseUrl}${face.thumbnailUrl}`);
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get('content-type'), 'image/jpeg');
+        const { width, height, format } = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+        assert.deepEqual([format, width, height], ['jpeg', 112, 112]);
+      }));
+
+    test('people: the two photos of A form one person, the two of B another', () =>
+      dumpLogsOnFailure(async () => {
+        const run = await getJson<{ faceCount: number; personCount: number }>(`${deployment.baseUrl}/people/cluster`, { method: 'POST' });
+        assert.equal(run.faceCount, 4);
+        const { people } = await getJson<{ people: Array<{ id: string; faceCount: number; coverFaceId: string }> }>(
+          `${deployment.baseUrl}/people`,
+        );
+        const personOf = async (fileName: string) => {
+          const photo = await getJson<PhotoView>(`${deployment.baseUrl}/photos/${photoIdOf.get(fileName)}`);
+          return photo.faces[0].personId;
+        };
+        const [a1, a2, b1, b2] = await Promise.all(
+          [...photoFixtures.personA, ...photoFixtures.personB].map((fileName) => personOf(fileName)),
+        );
+        assert.ok(a1 && b1, 'both persons assigned');
+        assert.equal(a1, a2, 'A photos in one person');
+        assert.equal(b1, b2, 'B photos in one person');
+        assert.notEqual(a1, b1, 'A and B are different persons');
+        assert.deepEqual(
+          people.map((person) => person.faceCount).sort(),
+          [2, 2],
+        );
+        const faceIdsOfA = [...photoFixtures.personA].flatMap((fileName) => facesOf.get(fileName)!.map((face) => face.id));
+        assert.ok(faceIdsOfA.includes(people.find((person) => person.id === a1)!.coverFaceId), 'cover face is one of A');
+      }));
+
+    test('isolation: another owner sees none of these photos, faces or persons', () =>
+      dumpLogsOnFailure(async () => {
+        const headers = { 'X-User-Id': 'somebody-else' };
+        const photoId = photoIdOf.get(photoFixtures.personA[0]);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { headers })).status, 404);
+        const faceId = facesOf.get(photoFixtures.personA[0])![0].id;
+        assert.equal((await fetch(`${deployment.baseUrl}/faces/${faceId}/thumbnail`, { headers })).status, 404);
+        const { people } = await getJson<{ people: unknown[] }>(`${deployment.baseUrl}/people`, { headers });
+        assert.deepEqual(people, []);
+      }));
+  });
+}
