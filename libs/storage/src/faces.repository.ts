@@ -109,7 +109,7 @@ export class FaceRepository {
   async listEmbeddings(db: Queryable, ownerId: string): Promise<FaceEmbedding[]> {
     const result = await db.query<{ id: string; photo_id: string; person_id: string | null; embedding: string }>(
       `SELECT id, photo_id, person_id, embedding::text AS embedding
-       FROM faces WHERE owner_id = $1 ORDER BY created_at, id`,
+       FROM faces WHERE owner_id = $1 ORDER BY created_at, photo_id, face_index`,
       [ownerId],
     );
     return result.rows.map((row) => ({

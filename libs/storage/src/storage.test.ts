@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase, withTransaction, type Database } from './database';
 import { runMigrations } from './migrate';
+import { toVectorParam } from './vector';
 import { FaceRepository, type NewFace } from './faces.repository';
 import { IngestJobRepository } from './ingest-jobs.repository';
 import { PersonRepository } from './persons.repository';
 import { PhotoRepository } from './photos.repository';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 
 function unitVector(seed: number): Float32Array {
   const values = Float32Array.from({ length: 192 }, (_, i) => Math.sin(seed * 7.1 + i));
@@ -25,8 +27,22 @@ function face(seed: number): NewFace {
   };
 }
 
-describe('storage on embedded PGlite', () => {
+/** The same repository code must behave the same on both engines. */
+const engines: Array<{ name: string; open: () => Promise<{ database: Database; cleanup?: () => Promise<void> }> }> = [
+  { name: 'embedded PGlite', open: async () => ({ database: await openDatabase({ embeddedDir: 'memory://', poolMax: 1 }) }) },
+  {
+    name: 'PostgreSQL with pgvector',
+    open: async () => {
+      const testDatabase: TestDatabase = await createTestDatabase('storage');
+      const database = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 4 });
+      return { database, cleanup: () => testDatabase.drop() };
+    },
+  },
+];
+
+for (const engine of engines) describe(`storage on ${engine.name}`, () => {
   let database: Database;
+  let cleanup: (() => Promise<void>) | undefined;
   const photos = new PhotoRepository();
   const faces = new FaceRepository();
   const persons = new PersonRepository();
@@ -34,11 +50,14 @@ describe('storage on embedded PGlite', () => {
   const owner = `owner-${randomUUID()}`;
 
   before(async () => {
-    database = await openDatabase({ embeddedDir: 'memory://', poolMax: 1 });
+    ({ database, cleanup } = await engine.open());
     const applied = await runMigrations(database.pool);
     assert.ok(applied.length >= 1);
   });
-  after(() => database.close());
+  after(async () => {
+    await database.close();
+    await cleanup?.();
+  });
 
   test('migrations are idempotent', async () => {
     assert.deepEqual(await runMigrations(database.pool), []);
@@ -68,9 +87,11 @@ describe('storage on embedded PGlite', () => {
     assert.deepEqual(stored[1].landmarks[4], { x: 5, y: 10 });
     const embeddings = await faces.listEmbeddings(database.pool, owner);
     assert.equal(embeddings.length, 2);
-    const expected = unitVector(1);
-    const maxDiff = Math.max(...embeddings[0].embedding.map((value, i) => Math.abs(value - expected[i])));
-    assert.ok(maxDiff < 1e-6, `embedding changed by ${maxDiff}`);
+    embeddings.forEach((stored, i) => {
+      const expected = unitVector(i + 1);
+      const maxDiff = Math.max(...stored.embedding.map((value, k) => Math.abs(value - expected[k])));
+      assert.ok(maxDiff < 1e-6, `embedding ${i} changed by ${maxDiff}`);
+    });
     const thumbnail = await faces.getThumbnail(database.pool, stored[0].id, owner);
     assert.deepEqual(thumbnail, Buffer.from([0xff, 0xd8, 1]));
     assert.equal(await faces.getThumbnail(database.pool, stored[0].id, 'someone-else'), undefined);
@@ -78,6 +99,16 @@ describe('storage on embedded PGlite', () => {
     const [personId] = await persons.applyAssignments(database.pool, owner, [{ personId: null, faceIds: stored.map((f) => f.id) }]);
     const listed = await persons.listWithCounts(database.pool, owner);
     assert.deepEqual(listed.map((p) => [p.id, p.faceCount, p.photoCount]), [[personId, 2, 1]]);
+  });
+
+  test('kNN over the HNSW index finds the nearest face of the owner', async () => {
+    const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'd'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    await faces.replaceForPhoto(database.pool, photo.id, owner, [face(10), face(20), face(30)]);
+    const { rows } = await database.pool.query<{ box_x: number }>(
+      `SELECT box_x FROM faces WHERE owner_id = $1 ORDER BY embedding <=> $2 LIMIT 1`,
+      [owner, toVectorParam(unitVector(20))],
+    );
+    assert.equal(rows[0].box_x, 20);
   });
 
   test('a claimed job is leased: not handed out twice until released', async () => {

@@ -1,0 +1,159 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../test/support/kafka';
+import { exponentialBackoff, type IngestJob } from './ingest-job';
+import { KafkaJobSource } from './kafka-job-source';
+import { OutboxRelay } from './outbox-relay';
+import { PostgresJobSource } from './postgres-job-source';
+
+const photos = new PhotoRepository();
+const jobs = new IngestJobRepository();
+
+async function enqueuePhotos(database: Database, ownerId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { photo } = await photos.insertOrFind(database.pool, {
+      ownerId,
+      sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'),
+      byteSize: 1,
+      contentType: 'image/jpeg',
+      originalName: null,
+    });
+    await jobs.enqueue(database.pool, photo.id, ownerId);
+    ids.push(photo.id);
+  }
+  return ids;
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const fastRetry = (maxAttempts: number) => ({ maxAttempts, backoffMs: () => 10 });
+
+describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol broker)', () => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+  let broker: MockKafka;
+  let kafka: Kafka;
+  const topic = 'ingest-test';
+
+  before(async () => {
+    testDatabase = await createTestDatabase('queue');
+    database = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 4 });
+    await runMigrations(database.pool);
+    broker = await startMockKafka({ topics: { [topic]: 3 } });
+    kafka = new Kafka({ clientId: 'queue-test', brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50 } });
+  });
+  after(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+    await broker?.stop();
+  });
+
+  test('every job is delivered, the outbox is emptied, and a failing job is retried then given up', async () => {
+    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 });
+    const source = new KafkaJobSource(kafka, {
+      topic,
+      groupId: `group-${randomUUID()}`,
+      retry: fastRetry(3),
+      consumer: mockKafkaConsumerTuning,
+    });
+    const owners = ['alice', 'bob', 'carol'];
+    const expected = (await Promise.all(owners.map((owner) => enqueuePhotos(database, owner, 4)))).flat();
+    const poisoned = expected[5];
+    const seen: IngestJob[] = [];
+    const givenUp: IngestJob[] = [];
+    await source.start(
+      async (job) => {
+        seen.push(job);
+        if (job.photoId === poisoned) throw new Error('model exploded');
+      },
+      async (job) => {
+        givenUp.push(job);
+      },
+    );
+    await relay.start();
+    try {
+      await waitUntil(() => new Set(seen.map((job) => job.photoId)).size === expected.length && givenUp.length === 1, 30_000, 'all jobs');
+      assert.deepEqual(new Set(seen.map((job) => job.photoId)), new Set(expected));
+      assert.equal(seen.filter((job) => job.photoId === poisoned).length, 3, 'poisoned job tried maxAttempts times');
+      assert.deepEqual(givenUp.map((job) => [job.photoId, job.attempt]), [[poisoned, 3]]);
+      assert.equal(await jobs.count(database.pool), 0, 'outbox emptied');
+      // Per-owner order is kept: one owner's jobs share a key, hence a partition.
+      for (const owner of owners) {
+        const delivered = seen.filter((job) => job.ownerId === owner && job.attempt === 1).map((job) => job.photoId);
+        const enqueued = expected.filter((id) => delivered.includes(id));
+        assert.deepEqual(delivered, enqueued, `order of ${owner}'s jobs`);
+      }
+    } finally {
+      await relay.stop();
+      await source.stop();
+    }
+  });
+
+  test('uploads keep queueing while the broker is down; the jobs go out when it is back', async () => {
+    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 100 });
+    await relay.start();
+    try {
+      await broker.brokerDown();
+      const waiting = await enqueuePhotos(database, 'dave', 3);
+      relay.wakeup.notify();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(await jobs.count(database.pool), 3, 'jobs stay in the outbox while the broker is down');
+      await broker.brokerUp();
+      await waitUntil(async () => (await jobs.count(database.pool)) === 0, 30_000, 'outbox to drain after recovery');
+      assert.equal(waiting.length, 3);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
+describe('PostgreSQL-table job source (embedded PGlite)', () => {
+  let database: Database;
+
+  before(async () => {
+    database = await openDatabase({ embeddedDir: 'memory://', poolMax: 1 });
+    await runMigrations(database.pool);
+  });
+  after(() => database.close());
+
+  test('jobs are delivered once; a failing job is retried with back-off and then given up', async () => {
+    const [good, bad] = await enqueuePhotos(database, 'erin', 2);
+    const source = new PostgresJobSource(database.pool, jobs, { pollIntervalMs: 20, leaseSeconds: 60, retry: fastRetry(3) });
+    const attempts = new Map<string, number[]>();
+    const givenUp: IngestJob[] = [];
+    await source.start(
+      async (job) => {
+        attempts.set(job.photoId, [...(attempts.get(job.photoId) ?? []), job.attempt]);
+        if (job.photoId === bad) throw new Error('undecodable');
+      },
+      async (job) => {
+        givenUp.push(job);
+      },
+    );
+    try {
+      await waitUntil(() => givenUp.length === 1, 10_000, 'the failing job to be given up');
+      assert.deepEqual(attempts.get(good), [1]);
+      assert.deepEqual(attempts.get(bad), [1, 2, 3]);
+      assert.equal(givenUp[0].photoId, bad);
+      assert.equal(await jobs.count(database.pool), 0);
+    } finally {
+      await source.stop();
+    }
+  });
+
+  test('back-off grows exponentially and is capped', () => {
+    const policy = exponentialBackoff(5, 100, 1000);
+    assert.deepEqual([1, 2, 3, 4, 5].map(policy.backoffMs), [100, 200, 400, 800, 1000]);
+  });
+});
