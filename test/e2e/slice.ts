@@ -9,6 +9,7 @@ export const photoFixtures = {
   personA: ['person-a-1.jpg', 'person-a-2.jpg'],
   personB: ['person-b-1.jpg', 'person-b-2.jpg'],
   noFace: 'no-face.jpg',
+  group: 'group-5.jpg',
 };
 
 export interface SliceDeployment {
@@ -69,6 +70,7 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
     let deployment: SliceDeployment;
     const photoIdOf = new Map<string, string>();
     const facesOf = new Map<string, PhotoView['faces']>();
+    let personOfA: string | null = null;
 
     before(async () => {
       deployment = await deploy();
@@ -162,12 +164,30 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.equal(a1, a2, 'A photos in one person');
         assert.equal(b1, b2, 'B photos in one person');
         assert.notEqual(a1, b1, 'A and B are different persons');
+        personOfA = a1;
         assert.deepEqual(
           people.map((person) => person.faceCount).sort(),
           [2, 2],
         );
         const faceIdsOfA = [...photoFixtures.personA].flatMap((fileName) => facesOf.get(fileName)!.map((face) => face.id));
         assert.ok(faceIdsOfA.includes(people.find((person) => person.id === a1)!.coverFaceId), 'cover face is one of A');
+      }));
+
+    test('group photo: five faces, and no person holds two faces of one photo', () =>
+      dumpLogsOnFailure(async () => {
+        const { status, body } = await upload(deployment.baseUrl, [{ name: photoFixtures.group, bytes: await fixture(photoFixtures.group) }]);
+        assert.equal(status, 202);
+        const photo = await waitForProcessed(deployment.baseUrl, body.photos[0].photoId!);
+        assert.equal(photo.faceCount, 5);
+        const run = await getJson<{ faceCount: number }>(`${deployment.baseUrl}/people/cluster`, { method: 'POST' });
+        assert.equal(run.faceCount, 9);
+        const regrouped = await getJson<PhotoView>(`${deployment.baseUrl}/photos/${photo.id}`);
+        const persons = regrouped.faces.map((face) => face.personId).filter((id): id is string => id !== null);
+        assert.equal(new Set(persons).size, persons.length, `persons of the group photo: ${persons.join(', ')}`);
+        // A person found before keeps its id when the library is re-clustered.
+        const a1 = await getJson<PhotoView>(`${deployment.baseUrl}/photos/${photoIdOf.get(photoFixtures.personA[0])}`);
+        assert.ok(personOfA);
+        assert.equal(a1.faces[0].personId, personOfA);
       }));
 
     test('isolation: another owner sees none of these photos, faces or persons', () =>

@@ -10,6 +10,7 @@ import {
   type Database,
 } from '@facecloud/storage';
 import { hdbscan } from './hdbscan';
+import { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
 import { matchClustersToPersons } from './person-matching';
 
 /** Groups one owner's faces into persons and writes the result in one transaction. */
@@ -31,7 +32,7 @@ export class FaceClusteringService {
     const startedAt = performance.now();
     try {
       const faces = await this.faces.listEmbeddings(pool, ownerId);
-      const { labels, clusterCount } = hdbscan(
+      const { labels, probabilities, clusterCount } = hdbscan(
         faces.map((face) => face.embedding),
         {
           minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
@@ -39,13 +40,20 @@ export class FaceClusteringService {
           metric: 'cosine',
         },
       );
-      const clusters: string[][] = Array.from({ length: clusterCount }, () => []);
-      labels.forEach((label, i) => label >= 0 && clusters[label].push(faces[i].id));
-      const assignments = matchClustersToPersons(clusters, new Map(faces.map((face) => [face.id, face.personId])));
+      const members: ClusterMember[][] = Array.from({ length: clusterCount }, () => []);
+      labels.forEach((label, i) => {
+        if (label >= 0) members[label].push({ faceId: faces[i].id, photoId: faces[i].photoId, strength: probabilities[i] });
+      });
+      const { clusters } = keepOneFacePerPhoto(members);
+      const groups = clusters
+        .map((cluster) => cluster.map((member) => member.faceId))
+        .filter((faceIds) => faceIds.length >= this.config.CLUSTER_MIN_CLUSTER_SIZE);
+      const assignments = matchClustersToPersons(groups, new Map(faces.map((face) => [face.id, face.personId])));
+      const assignedCount = groups.reduce((sum, faceIds) => sum + faceIds.length, 0);
       const result: ClusteringRunResult = {
         faceCount: faces.length,
-        personCount: clusterCount,
-        noiseCount: labels.filter((label) => label < 0).length,
+        personCount: groups.length,
+        noiseCount: faces.length - assignedCount,
       };
       await withTransaction(pool, async (client) => {
         await this.persons.applyAssignments(client, ownerId, assignments);
