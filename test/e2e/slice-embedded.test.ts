@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeSlice } from './slice';
+import { describeSlice, sliceUploadLimitBytes } from './slice';
 import { startService } from './service-process';
 
 /** The embedded default: one process, PGlite, the PostgreSQL-table job queue. */
@@ -12,6 +12,7 @@ describeSlice('slice, embedded (all-in-one, PGlite, in-database queue)', async (
     DATABASE_URL: '',
     KAFKA_BROKERS: '',
     CLUSTER_INTERVAL_SECONDS: '3600',
+    UPLOAD_MAX_FILE_BYTES: String(sliceUploadLimitBytes),
   });
   return {
     baseUrl: service.baseUrl!,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../support/postgres';
 import { mockKafkaConsumerTuning, startMockKafka } from '../support/kafka';
-import { describeSlice } from './slice';
+import { describeSlice, sliceUploadLimitBytes } from './slice';
 import { startService } from './service-process';
 
 /**
@@ -21,6 +21,7 @@ describeSlice('slice, production (api + worker processes, PostgreSQL, Kafka)', a
     KAFKA_BROKERS: kafka.brokers.join(','),
     KAFKA_INGEST_TOPIC: topic,
     CLUSTER_INTERVAL_SECONDS: '3600',
+    UPLOAD_MAX_FILE_BYTES: String(sliceUploadLimitBytes),
     // The mock broker holds empty fetches for the whole wait and delays rebalances by the session timeout.
     KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
     KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),

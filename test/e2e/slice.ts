@@ -12,6 +12,9 @@ export const photoFixtures = {
   group: 'group-5.jpg',
 };
 
+/** Deployments under test set UPLOAD_MAX_FILE_BYTES to this (the fixtures are smaller). */
+export const sliceUploadLimitBytes = 1_000_000;
+
 export interface SliceDeployment {
   baseUrl: string;
   /** What /health must report, proving which adapters the deployment really uses. */
@@ -122,6 +125,18 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.equal(status, 415);
         assert.equal(body.photos[0].outcome, 'rejected');
         assert.match(body.photos[0].error!, /not a readable image/);
+      }));
+
+    test('upload: a file over the size limit is refused (413) and the service stays healthy', () =>
+      dumpLogsOnFailure(async () => {
+        const { status, body } = await upload(deployment.baseUrl, [{ name: 'big.jpg', bytes: Buffer.alloc(sliceUploadLimitBytes + 1) }]);
+        assert.equal(status, 413);
+        assert.match(body.message!, /too large/i);
+        // Log lines reach us through the child's stdout pipe, a moment after the response.
+        const logged = () => deployment.logs().some((line) => line.includes('→ 413') && line.includes('File too large'));
+        for (let waited = 0; !logged() && waited < 3000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.ok(logged(), 'the refusal and its reason are logged');
+        assert.equal((await fetch(`${deployment.baseUrl}/health`)).status, 200);
       }));
 
     test('worker: one face on each person photo, none on the no-face photo', () =>

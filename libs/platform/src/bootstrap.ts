@@ -3,6 +3,7 @@ import type { INestApplication, INestApplicationContext, Type } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig, ConfigError } from '@facecloud/config';
+import { ClientErrorLoggingFilter } from './client-error-logging.filter';
 
 function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
@@ -22,6 +23,7 @@ export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplica
   }
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ClientErrorLoggingFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   // The bound port, not the configured one: PORT=0 picks a free port (tests do that).
