@@ -15,3 +15,13 @@ export interface Candidate {
   regression: BoxRegression;
   landmarks?: Point[];
 }
+
+/** The regression of row `index` in a network's [N, 4] (dx1, dy1, dx2, dy2) output. */
+export function regressionAt(values: Float32Array, index: number): BoxRegression {
+  return {
+    dx1: values[index * 4],
+    dy1: values[index * 4 + 1],
+    dx2: values[index * 4 + 2],
+    dy2: values[index * 4 + 3],
+  };
+}

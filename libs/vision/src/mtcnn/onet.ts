@@ -1,7 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Point } from '../image';
 import { applyRegression, boxHeight, boxWidth } from './boxes';
-import type { Candidate } from './candidate';
+import { regressionAt, type Candidate } from './candidate';
 import { classifyCrops } from './crops';
 import { nonMaximumSuppression } from './nms';
 import type { PyramidLevel } from './pyramid';
@@ -41,12 +41,7 @@ export async function finalizeCandidates(
         y: candidate.box.y1 + landmarkFractions[index * 10 + LANDMARK_COUNT + point] * height,
       });
     }
-    const regression = {
-      dx1: regressions[index * 4],
-      dy1: regressions[index * 4 + 1],
-      dx2: regressions[index * 4 + 2],
-      dy2: regressions[index * 4 + 3],
-    };
+    const regression = regressionAt(regressions, index);
     accepted.push({ box: applyRegression(candidate.box, regression), score, regression, landmarks });
   });
   return nonMaximumSuppression(accepted, ONET_NMS, 'min');

@@ -1,7 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { float32Tensor, runByPosition } from '../onnx-session';
 import { applyRegression, squareBox } from './boxes';
-import type { Candidate } from './candidate';
+import { regressionAt, type Candidate } from './candidate';
 import { nonMaximumSuppression } from './nms';
 import { PNET_WINDOW, type PyramidLevel } from './pyramid';
 import { writeTransposedImage } from './tensor';
@@ -40,12 +40,7 @@ export function generateCandidates(
           x2: (x * PNET_STRIDE + PNET_WINDOW) / level.scaleX,
           y2: (y * PNET_STRIDE + PNET_WINDOW) / level.scaleY,
         },
-        regression: {
-          dx1: regressions[cell * 4],
-          dy1: regressions[cell * 4 + 1],
-          dx2: regressions[cell * 4 + 2],
-          dy2: regressions[cell * 4 + 3],
-        },
+        regression: regressionAt(regressions, cell),
       });
     }
   }

@@ -1,6 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { applyRegression, squareBox } from './boxes';
-import type { Candidate } from './candidate';
+import { regressionAt, type Candidate } from './candidate';
 import { classifyCrops } from './crops';
 import { nonMaximumSuppression } from './nms';
 import type { PyramidLevel } from './pyramid';
@@ -29,12 +29,7 @@ export async function refineCandidates(
     accepted.push({
       box: candidate.box,
       score,
-      regression: {
-        dx1: regressions[index * 4],
-        dy1: regressions[index * 4 + 1],
-        dx2: regressions[index * 4 + 2],
-        dy2: regressions[index * 4 + 3],
-      },
+      regression: regressionAt(regressions, index),
     });
   });
   return nonMaximumSuppression(accepted, RNET_NMS).map((candidate) => ({
