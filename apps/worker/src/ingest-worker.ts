@@ -16,9 +16,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     await this.source.start(
-      async (job) => {
-        await this.ingest.process(job);
-      },
+      (jobs) => this.ingest.processBatch(jobs),
       (job, error) => this.ingest.giveUp(job, error),
     );
     this.logger.log(

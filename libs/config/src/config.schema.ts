@@ -35,6 +35,8 @@ export const configSchema = z.object({
   KAFKA_CLIENT_ID: z.string().default('facecloud'),
   KAFKA_INGEST_TOPIC: z.string().default('facecloud.photos.ingest'),
   KAFKA_CONSUMER_GROUP: z.string().default('facecloud-ingest-workers'),
+  /** Jobs given up on are published here (with the reason) so the partition keeps flowing. */
+  KAFKA_DEAD_LETTER_TOPIC: z.string().default('facecloud.photos.ingest.dead-letters'),
   /** Longest a fetch waits for new messages; also how long an idle worker takes to notice stop. */
   KAFKA_FETCH_MAX_WAIT_MS: int(10, 60_000).default(5000),
   KAFKA_SESSION_TIMEOUT_MS: int(1000, 600_000).default(30_000),
@@ -59,6 +61,10 @@ export const configSchema = z.object({
   CLUSTER_MIN_SAMPLES: int(1, 1000).default(2),
 
   WORKER_POLL_INTERVAL_MS: int(10, 60_000).default(1000),
+  /** Photos a worker processes together (R-Net, O-Net and embeddings batched across them). */
+  WORKER_BATCH_SIZE: int(1, 256).default(8),
+  /** Recorded with each processed photo; defaults to host name and process id. */
+  WORKER_ID: optionalString,
   INGEST_MAX_ATTEMPTS: int(1, 100).default(3),
 });
 

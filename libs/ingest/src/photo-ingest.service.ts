@@ -1,64 +1,138 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import {
   BLOB_STORE,
+  ClusteringRunRepository,
   DATABASE,
+  DeadLetterRepository,
   FaceRepository,
   PhotoRepository,
   withTransaction,
   type BlobStore,
   type Database,
   type NewFace,
+  type Photo,
 } from '@facecloud/storage';
-import { ImageDecodeError, type FaceAnalyzer } from '@facecloud/vision';
-import { errorMessage, type IngestJob } from '@facecloud/queue';
+import { ImageDecodeError, type FaceAnalyzer, type PhotoAnalysis } from '@facecloud/vision';
+import { errorMessage, type IngestJob, type JobResult } from '@facecloud/queue';
 
 export const FACE_ANALYZER = Symbol('FACE_ANALYZER');
 
-export type IngestOutcome = 'done' | 'skipped' | 'failed';
+/**
+ * Bump when processing changes in a way that should redo already-processed photos
+ * (together with the embedder name and the detection settings it forms the version).
+ */
+const PIPELINE_REVISION = 'p1';
+
+/** A job that can never succeed: dead-lettered at once instead of retried. */
+class PermanentFailure extends Error {}
+
+const DONE: JobResult = { status: 'done' };
 
 /**
- * One photo from stored original to faces in the database. Safe to run twice for the same
- * photo: faces are replaced in the transaction that marks the photo done, and a photo
- * already done is skipped.
+ * Photos from stored originals to faces in the database, a micro-batch at a time. Safe to
+ * run twice for the same photo: faces are replaced in the transaction that marks the photo
+ * done, and a photo already done by the current pipeline version is skipped.
  */
 @Injectable()
 export class PhotoIngestService {
   private readonly logger = new Logger(PhotoIngestService.name);
+  readonly pipelineVersion: string;
+  readonly workerId: string;
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(FACE_ANALYZER) private readonly analyzer: FaceAnalyzer,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly photos: PhotoRepository,
     private readonly faces: FaceRepository,
-  ) {}
+    private readonly deadLetters: DeadLetterRepository,
+    private readonly runs: ClusteringRunRepository,
+  ) {
+    this.pipelineVersion = [
+      PIPELINE_REVISION,
+      analyzer.embedderName,
+      `side${config.DETECT_MAX_SIDE}`,
+      `minface${config.DETECT_MIN_FACE_PX}`,
+    ].join('/');
+    this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
+  }
 
-  /** Throws on transient trouble (database, model) so the queue retries later. */
-  async process(job: IngestJob): Promise<IngestOutcome> {
+  /** One result per job, in order; never throws for a single bad photo. */
+  async processBatch(jobs: IngestJob[]): Promise<JobResult[]> {
+    const results: JobResult[] = new Array(jobs.length);
+    const toAnalyze: Array<{ index: number; photo: Photo; bytes: Buffer }> = [];
+    for (const [index, job] of jobs.entries()) {
+      try {
+        const prepared = await this.prepare(job);
+        if (prepared) toAnalyze.push({ index, ...prepared });
+        else results[index] = DONE;
+      } catch (error) {
+        results[index] = { status: error instanceof PermanentFailure ? 'dead' : 'retry', error };
+      }
+    }
+    const startedAt = performance.now();
+    const analyses = await this.analyzeAll(toAnalyze.map((item) => item.bytes));
+    const analyzeMs = performance.now() - startedAt;
+    for (const [position, { index, photo }] of toAnalyze.entries()) {
+      const analysis = analyses[position];
+      if (analysis instanceof Error) {
+        results[index] = { status: analysis instanceof ImageDecodeError ? 'dead' : 'retry', error: analysis };
+        continue;
+      }
+      try {
+        await this.store(photo, analysis, jobs[index].attempt);
+        results[index] = DONE;
+      } catch (error) {
+        results[index] = { status: 'retry', error };
+      }
+    }
+    if (toAnalyze.length > 0) {
+      this.logger.log(`analyzed ${toAnalyze.length} photo(s) in ${Math.round(analyzeMs)} ms`);
+    }
+    return results;
+  }
+
+  /** Records a photo given up on, so the user sees why, and keeps a dead letter. */
+  async giveUp(job: IngestJob, error: unknown): Promise<void> {
+    const reason = errorMessage(error);
+    await withTransaction(this.database.pool, async (client) => {
+      await this.photos.markFailed(client, job.photoId, reason);
+      await this.deadLetters.add(client, { photoId: job.photoId, ownerId: job.ownerId, attempts: job.attempt, reason });
+    });
+    this.logger.error(`photo ${job.photoId} failed after ${job.attempt} attempt(s): ${reason}`);
+  }
+
+  /** Loads what a job needs, or returns undefined when there is nothing to do. */
+  private async prepare(job: IngestJob): Promise<{ photo: Photo; bytes: Buffer } | undefined> {
     const { pool } = this.database;
     const photo = await this.photos.findById(pool, job.photoId, job.ownerId);
     if (!photo) {
       this.logger.warn(`photo ${job.photoId} no longer exists; dropping its job`);
-      return 'skipped';
+      return undefined;
     }
-    if (photo.status === 'done') return 'skipped';
-
-    if (!(await this.blobs.exists(photo.sha256))) {
-      await this.photos.markFailed(pool, photo.id, 'original is missing from the blob store');
-      return 'failed';
-    }
+    if (photo.status === 'done' && photo.pipelineVersion === this.pipelineVersion) return undefined;
+    if (!(await this.blobs.exists(photo.sha256))) throw new PermanentFailure('original is missing from the blob store');
     await this.photos.markProcessing(pool, photo.id);
-    const startedAt = performance.now();
-    let analysis;
-    try {
-      analysis = await this.analyzer.analyze(await this.blobs.readBuffer(photo.sha256));
-    } catch (error) {
-      if (!(error instanceof ImageDecodeError)) throw error;
-      // Undecodable input will not get better on retry: record why and move on.
-      await this.photos.markFailed(pool, photo.id, error.message);
-      this.logger.warn(`photo ${photo.id} failed: ${error.message}`);
-      return 'failed';
+    return { photo, bytes: await this.blobs.readBuffer(photo.sha256) };
+  }
+
+  /** Analyses several photos; a photo that fails yields its Error in place. */
+  private async analyzeAll(photos: Buffer[]): Promise<Array<PhotoAnalysis | Error>> {
+    const results: Array<PhotoAnalysis | Error> = [];
+    for (const bytes of photos) {
+      try {
+        results.push(await this.analyzer.analyze(bytes));
+      } catch (error) {
+        results.push(error instanceof Error ? error : new Error(String(error)));
+      }
     }
+    return results;
+  }
+
+  private async store(photo: Photo, analysis: PhotoAnalysis, attempt: number): Promise<void> {
     const faces: NewFace[] = analysis.faces.map((face) => ({
       box: { x: face.box.x1, y: face.box.y1, width: face.box.x2 - face.box.x1, height: face.box.y2 - face.box.y1 },
       landmarks: face.landmarks,
@@ -67,24 +141,17 @@ export class PhotoIngestService {
       embeddingModel: this.analyzer.embedderName,
       thumbnailJpeg: face.thumbnailJpeg,
     }));
-    await withTransaction(pool, async (client) => {
+    await withTransaction(this.database.pool, async (client) => {
       await this.faces.replaceForPhoto(client, photo.id, photo.ownerId, faces);
       await this.photos.markDone(client, photo.id, {
         width: analysis.width,
         height: analysis.height,
         faceCount: faces.length,
+        pipelineVersion: this.pipelineVersion,
+        processedBy: this.workerId,
       });
+      await this.runs.markLibraryChanged(client, photo.ownerId);
     });
-    this.logger.log(
-      `photo ${photo.id}: ${faces.length} face(s) in ${Math.round(performance.now() - startedAt)} ms (attempt ${job.attempt})`,
-    );
-    return 'done';
-  }
-
-  /** Records a photo whose job failed on every attempt, so the user sees why. */
-  async giveUp(job: IngestJob, error: unknown): Promise<void> {
-    const reason = `processing failed after ${job.attempt} attempt(s): ${errorMessage(error)}`;
-    await this.photos.markFailed(this.database.pool, job.photoId, reason);
-    this.logger.error(`photo ${job.photoId}: ${reason}`);
+    this.logger.log(`photo ${photo.id}: ${faces.length} face(s) (attempt ${attempt})`);
   }
 }

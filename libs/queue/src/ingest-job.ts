@@ -6,18 +6,38 @@ export interface IngestJob {
   attempt: number;
 }
 
-/** Processes one job; throwing means "try again later" (until the attempts run out). */
-export type IngestJobHandler = (job: IngestJob) => Promise<void>;
+/**
+ * Outcome of one job: `retry` = may succeed later (retried with back-off until the attempts
+ * run out); `dead` = can never succeed (e.g. an undecodable photo), given up at once.
+ */
+export type JobResult = { status: 'done' } | { status: 'retry' | 'dead'; error: unknown };
 
-/** Called once a job has failed on every attempt, to record the failure for the user. */
+/**
+ * Processes a micro-batch (so the vision pipeline can batch across photos) and returns one
+ * result per job, in order. Throwing counts as `retry` for every job of the batch.
+ */
+export type IngestBatchHandler = (jobs: IngestJob[]) => Promise<JobResult[]>;
+
+/** Called once per job given up on, to record the failure (photo failed, dead letter). */
 export type IngestJobGiveUp = (job: IngestJob, error: unknown) => Promise<void>;
 
 /** A stream of ingest jobs that a worker consumes; each adapter decides how delivery works. */
 export interface IngestJobSource {
   readonly name: string;
-  start(handler: IngestJobHandler, giveUp: IngestJobGiveUp): Promise<void>;
-  /** Stops taking new jobs and waits for the one in progress. */
+  start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void>;
+  /** Stops taking new jobs, waits for the batch in progress and commits it. */
   stop(): Promise<void>;
+}
+
+/** Runs the handler, turning a thrown error into `retry` for every job. */
+export async function runBatch(handler: IngestBatchHandler, jobs: IngestJob[]): Promise<JobResult[]> {
+  try {
+    const results = await handler(jobs);
+    if (results.length !== jobs.length) throw new Error(`handler returned ${results.length} results for ${jobs.length} jobs`);
+    return results;
+  } catch (error) {
+    return jobs.map(() => ({ status: 'retry', error }));
+  }
 }
 
 export interface RetryPolicy {
@@ -38,6 +58,12 @@ export function errorMessage(error: unknown): string {
 export interface IngestMessage {
   photoId: string;
   ownerId: string;
+}
+
+/** Payload of the dead-letter topic: the job, how often it was tried, and why it failed. */
+export interface DeadLetterMessage extends IngestMessage {
+  attempts: number;
+  reason: string;
 }
 
 export function encodeIngestMessage(message: IngestMessage): Buffer {

@@ -1,8 +1,12 @@
-import type { Consumer, ConsumerConfig, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
   decodeIngestMessage,
+  errorMessage,
+  runBatch,
+  type DeadLetterMessage,
+  type IngestBatchHandler,
+  type IngestJob,
   type IngestJobGiveUp,
-  type IngestJobHandler,
   type IngestJobSource,
   type RetryPolicy,
 } from './ingest-job';
@@ -10,6 +14,10 @@ import {
 export interface KafkaJobSourceOptions {
   topic: string;
   groupId: string;
+  /** Where jobs go once given up on; the partition keeps flowing. */
+  deadLetterTopic: string;
+  /** Most messages handed to the pipeline at once. */
+  batchSize: number;
   retry: RetryPolicy;
   /** kafkajs consumer timings (maxWaitTimeInMs, sessionTimeout, heartbeatInterval). */
   consumer?: Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'sessionTimeout' | 'heartbeatInterval'>;
@@ -17,53 +25,108 @@ export interface KafkaJobSourceOptions {
 }
 
 /**
- * Workers form one Kafka consumer group on the ingest topic. A message's offset is only
- * committed after its handler has returned (its database transaction committed), so a
- * crash re-delivers it: at-least-once, made harmless by idempotent processing.
+ * Workers form one Kafka consumer group on the ingest topic. Messages are handled in
+ * micro-batches; an offset is resolved and committed only after its photo's result is
+ * committed to the database, so a crash re-delivers the uncommitted tail: at-least-once,
+ * made harmless by idempotent processing. Failing jobs are retried in place with back-off
+ * (bounded), then dead-lettered, and the partition moves on.
  */
 export class KafkaJobSource implements IngestJobSource {
   readonly name = 'kafka';
   private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: KafkaJobSourceOptions,
   ) {}
 
-  async start(handler: IngestJobHandler, giveUp: IngestJobGiveUp): Promise<void> {
+  async start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
     const consumer = this.kafka.consumer({ groupId: this.options.groupId, ...this.options.consumer });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message, partition }) => {
-        let job;
-        try {
-          job = decodeIngestMessage(message.value);
-        } catch (error) {
-          // A malformed message can never succeed: skip it rather than block the partition.
-          this.options.onError?.(`skipping malformed message at partition ${partition} offset ${message.offset}`, error);
-          return;
-        }
-        const { maxAttempts, backoffMs } = this.options.retry;
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await handler({ ...job, attempt });
-            return;
-          } catch (error) {
-            if (attempt >= maxAttempts) {
-              await giveUp({ ...job, attempt }, error);
-              return;
-            }
-            await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
-          }
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (let start = 0; start < batch.messages.length; start += this.options.batchSize) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(start, start + this.options.batchSize);
+          await this.handleChunk(chunk, handler, giveUp, heartbeat);
+          for (const message of chunk) resolveOffset(message.offset);
+          await commitOffsetsIfNecessary();
+          await heartbeat();
         }
       },
     });
   }
 
   async stop(): Promise<void> {
-    // kafkajs finishes the message in progress, commits resolved offsets, then leaves the group.
+    // kafkajs stops fetching, lets the batch in progress finish, commits, then leaves the group.
     await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  private async handleChunk(
+    messages: KafkaMessage[],
+    handler: IngestBatchHandler,
+    giveUp: IngestJobGiveUp,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    let pending: IngestJob[] = [];
+    for (const message of messages) {
+      try {
+        pending.push({ ...decodeIngestMessage(message.value), attempt: 1 });
+      } catch (error) {
+        // A malformed message can never succeed: park it and keep the partition flowing.
+        this.options.onError?.(`dead-lettering malformed message at offset ${message.offset}`, error);
+        await this.publishDeadLetter(message.value, { attempts: 1, reason: errorMessage(error) });
+      }
+    }
+    const { maxAttempts, backoffMs } = this.options.retry;
+    while (pending.length > 0) {
+      const results = await runBatch(handler, pending);
+      const retry: IngestJob[] = [];
+      for (const [index, job] of pending.entries()) {
+        const result = results[index];
+        if (result.status === 'done') continue;
+        if (result.status === 'dead' || job.attempt >= maxAttempts) await this.giveUp(job, result.error, giveUp);
+        else retry.push({ ...job, attempt: job.attempt + 1 });
+      }
+      if (retry.length > 0) {
+        await heartbeat();
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(retry[0].attempt - 1)));
+      }
+      pending = retry;
+    }
+  }
+
+  private async giveUp(job: IngestJob, error: unknown, giveUp: IngestJobGiveUp): Promise<void> {
+    await giveUp(job, error);
+    await this.publishDeadLetter(Buffer.from(JSON.stringify({ photoId: job.photoId, ownerId: job.ownerId })), {
+      attempts: job.attempt,
+      reason: errorMessage(error),
+      ownerId: job.ownerId,
+      photoId: job.photoId,
+    });
+  }
+
+  private async publishDeadLetter(
+    original: Buffer | null,
+    details: Partial<DeadLetterMessage> & { attempts: number; reason: string },
+  ): Promise<void> {
+    await this.producer!.send({
+      topic: this.options.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: details.ownerId ?? null,
+          value: details.photoId ? JSON.stringify(details) : original,
+          headers: { 'x-failure-reason': details.reason, 'x-attempts': String(details.attempts) },
+        },
+      ],
+    });
   }
 }

@@ -2,8 +2,9 @@ import type { Pool } from 'pg';
 import { IngestJobRepository, type ClaimedJob } from '@facecloud/storage';
 import {
   errorMessage,
+  runBatch,
+  type IngestBatchHandler,
   type IngestJobGiveUp,
-  type IngestJobHandler,
   type IngestJobSource,
   type RetryPolicy,
 } from './ingest-job';
@@ -11,6 +12,8 @@ import { Wakeup } from './wakeup';
 
 export interface PostgresJobSourceOptions {
   pollIntervalMs: number;
+  /** Jobs claimed and processed together. */
+  batchSize: number;
   /** A claimed job not finished within this time is handed to another worker. */
   leaseSeconds: number;
   retry: RetryPolicy;
@@ -19,7 +22,9 @@ export interface PostgresJobSourceOptions {
 
 /**
  * Workers claim jobs straight from the `ingest_jobs` table. Used by the embedded mode and
- * by deployments without Kafka; several worker processes can share one table.
+ * by deployments without Kafka; several worker processes can share one table. A job row is
+ * deleted only after its photo's result is committed, so a crash loses nothing: the lease
+ * runs out and another worker claims the job again.
  */
 export class PostgresJobSource implements IngestJobSource {
   readonly name = 'postgres';
@@ -33,7 +38,7 @@ export class PostgresJobSource implements IngestJobSource {
     private readonly options: PostgresJobSourceOptions,
   ) {}
 
-  async start(handler: IngestJobHandler, giveUp: IngestJobGiveUp): Promise<void> {
+  async start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
     this.running = true;
     this.loop = this.run(handler, giveUp);
   }
@@ -44,11 +49,11 @@ export class PostgresJobSource implements IngestJobSource {
     await this.loop;
   }
 
-  private async run(handler: IngestJobHandler, giveUp: IngestJobGiveUp): Promise<void> {
+  private async run(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
     while (this.running) {
       let claimed: ClaimedJob[] = [];
       try {
-        claimed = await this.jobs.claim(this.pool, 1, this.options.leaseSeconds);
+        claimed = await this.jobs.claim(this.pool, this.options.batchSize, this.options.leaseSeconds);
       } catch (error) {
         this.options.onError?.('could not claim ingest jobs', error);
       }
@@ -56,26 +61,25 @@ export class PostgresJobSource implements IngestJobSource {
         await this.wakeup.sleep(this.options.pollIntervalMs);
         continue;
       }
-      for (const job of claimed) await this.deliver(job, handler, giveUp);
+      const results = await runBatch(handler, claimed);
+      for (const [index, job] of claimed.entries()) await this.settle(job, results[index], giveUp);
     }
   }
 
-  private async deliver(job: ClaimedJob, handler: IngestJobHandler, giveUp: IngestJobGiveUp) {
+  private async settle(job: ClaimedJob, result: Awaited<ReturnType<IngestBatchHandler>>[number], giveUp: IngestJobGiveUp) {
     try {
-      await handler(job);
-      await this.jobs.complete(this.pool, job.id);
-    } catch (error) {
-      try {
-        if (job.attempt >= this.options.retry.maxAttempts) {
-          await giveUp(job, error);
-          await this.jobs.complete(this.pool, job.id);
-        } else {
-          await this.jobs.retryLater(this.pool, job.id, this.options.retry.backoffMs(job.attempt), errorMessage(error));
-        }
-      } catch (bookkeepingError) {
-        // The lease expires and the job comes back: nothing is lost, it is only late.
-        this.options.onError?.(`could not record the outcome of job ${job.id}`, bookkeepingError);
+      if (result.status === 'done') {
+        await this.jobs.complete(this.pool, job.id);
+      } else if (result.status === 'dead' || job.attempt >= this.options.retry.maxAttempts) {
+        await giveUp(job, result.error);
+        await this.jobs.complete(this.pool, job.id);
+      } else {
+        const delay = this.options.retry.backoffMs(job.attempt);
+        await this.jobs.retryLater(this.pool, job.id, delay, errorMessage(result.error));
       }
+    } catch (error) {
+      // The lease expires and the job comes back: nothing is lost, it is only late.
+      this.options.onError?.(`could not record the outcome of job ${job.id}`, error);
     }
   }
 }

@@ -39,6 +39,8 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
     return new KafkaJobSource(kafka, {
       topic: config.KAFKA_INGEST_TOPIC,
       groupId: config.KAFKA_CONSUMER_GROUP,
+      deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
+      batchSize: config.WORKER_BATCH_SIZE,
       retry,
       consumer: {
         maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
@@ -50,6 +52,7 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
   }
   return new PostgresJobSource(database.pool, jobs, {
     pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
+    batchSize: config.WORKER_BATCH_SIZE,
     leaseSeconds: 300,
     retry,
     onError: logError,

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../test/support/kafka';
-import { exponentialBackoff, type IngestJob } from './ingest-job';
+import { exponentialBackoff, type IngestBatchHandler, type IngestJob, type JobResult } from './ingest-job';
 import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
 import { PostgresJobSource } from './postgres-job-source';
@@ -39,18 +39,27 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
 
 const fastRetry = (maxAttempts: number) => ({ maxAttempts, backoffMs: () => 10 });
 
+/** A handler that records every job it sees and fails the ones `outcome` says. */
+function recordingHandler(seen: IngestJob[], outcome: (job: IngestJob) => JobResult): IngestBatchHandler {
+  return async (jobs) => {
+    seen.push(...jobs);
+    return jobs.map(outcome);
+  };
+}
+
 describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol broker)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
   let broker: MockKafka;
   let kafka: Kafka;
   const topic = 'ingest-test';
+  const deadLetterTopic = 'ingest-test.dead-letters';
 
   before(async () => {
     testDatabase = await createTestDatabase('queue');
     database = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 4 });
     await runMigrations(database.pool);
-    broker = await startMockKafka({ topics: { [topic]: 3 } });
+    broker = await startMockKafka({ topics: { [topic]: 3, [deadLetterTopic]: 1 } });
     kafka = new Kafka({ clientId: 'queue-test', brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50 } });
   });
   after(async () => {
@@ -64,29 +73,42 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
     const source = new KafkaJobSource(kafka, {
       topic,
       groupId: `group-${randomUUID()}`,
+      deadLetterTopic,
+      batchSize: 4,
       retry: fastRetry(3),
       consumer: mockKafkaConsumerTuning,
     });
     const owners = ['alice', 'bob', 'carol'];
     const expected = (await Promise.all(owners.map((owner) => enqueuePhotos(database, owner, 4)))).flat();
     const poisoned = expected[5];
+    const undecodable = expected[9];
     const seen: IngestJob[] = [];
     const givenUp: IngestJob[] = [];
     await source.start(
-      async (job) => {
-        seen.push(job);
-        if (job.photoId === poisoned) throw new Error('model exploded');
-      },
+      recordingHandler(seen, (job) =>
+        job.photoId === poisoned
+          ? { status: 'retry', error: new Error('model exploded') }
+          : job.photoId === undecodable
+            ? { status: 'dead', error: new Error('not an image') }
+            : { status: 'done' },
+      ),
       async (job) => {
         givenUp.push(job);
       },
     );
     await relay.start();
     try {
-      await waitUntil(() => new Set(seen.map((job) => job.photoId)).size === expected.length && givenUp.length === 1, 30_000, 'all jobs');
+      await waitUntil(() => new Set(seen.map((job) => job.photoId)).size === expected.length && givenUp.length === 2, 30_000, 'all jobs');
       assert.deepEqual(new Set(seen.map((job) => job.photoId)), new Set(expected));
-      assert.equal(seen.filter((job) => job.photoId === poisoned).length, 3, 'poisoned job tried maxAttempts times');
-      assert.deepEqual(givenUp.map((job) => [job.photoId, job.attempt]), [[poisoned, 3]]);
+      assert.equal(seen.filter((job) => job.photoId === poisoned).length, 3, 'failing job tried maxAttempts times');
+      assert.equal(seen.filter((job) => job.photoId === undecodable).length, 1, 'a job that can never succeed is not retried');
+      assert.deepEqual(
+        givenUp.map((job) => [job.photoId, job.attempt]).sort(),
+        [[poisoned, 3], [undecodable, 1]].sort(),
+      );
+      const letters = await readTopic(kafka, deadLetterTopic, 2);
+      assert.deepEqual(letters.map((letter) => letter.photoId).sort(), [poisoned, undecodable].sort());
+      assert.ok(letters.every((letter) => typeof letter.reason === 'string' && letter.reason.length > 0));
       assert.equal(await jobs.count(database.pool), 0, 'outbox emptied');
       // Per-owner order is kept: one owner's jobs share a key, hence a partition.
       for (const owner of owners) {
@@ -118,6 +140,21 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
   });
 });
 
+/** Reads `count` JSON messages from the start of a topic. */
+async function readTopic(kafka: Kafka, topic: string, count: number): Promise<Array<Record<string, unknown>>> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, ...mockKafkaConsumerTuning });
+  const messages: Array<Record<string, unknown>> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void messages.push(JSON.parse(message.value!.toString())) });
+  try {
+    await waitUntil(() => messages.length >= count, 20_000, `${count} messages on ${topic}`);
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 describe('PostgreSQL-table job source (embedded PGlite)', () => {
   let database: Database;
 
@@ -129,13 +166,13 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
 
   test('jobs are delivered once; a failing job is retried with back-off and then given up', async () => {
     const [good, bad] = await enqueuePhotos(database, 'erin', 2);
-    const source = new PostgresJobSource(database.pool, jobs, { pollIntervalMs: 20, leaseSeconds: 60, retry: fastRetry(3) });
+    const source = new PostgresJobSource(database.pool, jobs, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
     const attempts = new Map<string, number[]>();
     const givenUp: IngestJob[] = [];
     await source.start(
-      async (job) => {
-        attempts.set(job.photoId, [...(attempts.get(job.photoId) ?? []), job.attempt]);
-        if (job.photoId === bad) throw new Error('undecodable');
+      async (batch) => {
+        for (const job of batch) attempts.set(job.photoId, [...(attempts.get(job.photoId) ?? []), job.attempt]);
+        return batch.map((job) => (job.photoId === bad ? { status: 'retry', error: new Error('model exploded') } : { status: 'done' }));
       },
       async (job) => {
         givenUp.push(job);

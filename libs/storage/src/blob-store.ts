@@ -12,6 +12,8 @@ export interface BlobStore {
   read(sha256: string): Readable;
   readBuffer(sha256: string): Promise<Buffer>;
   exists(sha256: string): Promise<boolean>;
+  /** Removes the bytes; no error if they are already gone. */
+  delete(sha256: string): Promise<void>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -58,6 +60,10 @@ export class LocalBlobStore implements BlobStore {
       () => true,
       () => false,
     );
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
   }
 
   private pathOf(sha256: string): string {

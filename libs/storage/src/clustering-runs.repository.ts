@@ -29,17 +29,23 @@ export class ClusteringRunRepository {
     ]);
   }
 
-  /**
-   * Owners whose faces changed since their last finished run: new faces, or faces removed
-   * (a photo re-processed or deleted leaves persons pointing at fewer faces).
-   */
+  /** Records that an owner's faces changed (a photo processed or deleted). */
+  async markLibraryChanged(db: Queryable, ownerId: string): Promise<void> {
+    await db.query(
+      `INSERT INTO library_changes (owner_id, changed_at) VALUES ($1, now())
+       ON CONFLICT (owner_id) DO UPDATE SET changed_at = now()`,
+      [ownerId],
+    );
+  }
+
+  /** Owners whose faces changed after their last finished run started. */
   async ownersNeedingRun(db: Queryable): Promise<string[]> {
     const result = await db.query<{ owner_id: string }>(
       `WITH last_run AS (
          SELECT owner_id, max(started_at) AS started_at FROM clustering_runs WHERE status = 'done' GROUP BY owner_id)
-       SELECT DISTINCT p.owner_id FROM photos p LEFT JOIN last_run r ON r.owner_id = p.owner_id
-       WHERE p.status = 'done' AND p.face_count > 0 AND (r.started_at IS NULL OR p.processed_at > r.started_at)
-       ORDER BY p.owner_id`,
+       SELECT c.owner_id FROM library_changes c LEFT JOIN last_run r ON r.owner_id = c.owner_id
+       WHERE r.started_at IS NULL OR c.changed_at > r.started_at
+       ORDER BY c.owner_id`,
     );
     return result.rows.map((row) => row.owner_id);
   }

@@ -2,7 +2,15 @@ export { openDatabase, withTransaction, type Database, type DatabaseKind, type Q
 export { runMigrations, migrationsDir } from './migrate';
 export { toVectorParam, parseVector } from './vector';
 export { LocalBlobStore, sha256OfFile, type BlobStore } from './blob-store';
-export { PhotoRepository, type Photo, type PhotoStatus, type NewPhoto } from './photos.repository';
+export {
+  PhotoRepository,
+  type Photo,
+  type PhotoStatus,
+  type NewPhoto,
+  type PhotoCursor,
+  type PhotoListQuery,
+} from './photos.repository';
+export { DeadLetterRepository, type DeadLetter } from './dead-letters.repository';
 export { FaceRepository, type Face, type FaceBox, type FaceEmbedding, type NewFace } from './faces.repository';
 export { PersonRepository, type PersonSummary, type PersonAssignment } from './persons.repository';
 export { IngestJobRepository, type ClaimedJob } from './ingest-jobs.repository';

@@ -62,10 +62,15 @@ export class PersonRepository {
       ]);
       personIds.push(personId);
     }
+    await this.removeEmpty(db, ownerId);
+    return personIds;
+  }
+
+  /** Removes the owner's persons that no longer have any face (e.g. after a photo was deleted). */
+  async removeEmpty(db: Queryable, ownerId: string): Promise<void> {
     await db.query(
       `DELETE FROM persons p WHERE p.owner_id = $1 AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id)`,
       [ownerId],
     );
-    return personIds;
   }
 }

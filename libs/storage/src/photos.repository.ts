@@ -16,6 +16,11 @@ export interface Photo {
   faceCount: number | null;
   uploadedAt: Date;
   processedAt: Date | null;
+  /** Pipeline that produced the faces (set when done). */
+  pipelineVersion: string | null;
+  /** How many times processing committed: 1 after a clean run, whatever the redeliveries. */
+  processCount: number;
+  processedBy: string | null;
 }
 
 export interface NewPhoto {
@@ -27,7 +32,7 @@ export interface NewPhoto {
 }
 
 const columns = `id, owner_id, sha256, byte_size, content_type, original_name, status, failure_reason,
-  width, height, face_count, uploaded_at, processed_at`;
+  width, height, face_count, uploaded_at, processed_at, pipeline_version, process_count, processed_by`;
 
 interface PhotoRow {
   id: string;
@@ -43,6 +48,9 @@ interface PhotoRow {
   face_count: number | null;
   uploaded_at: Date;
   processed_at: Date | null;
+  pipeline_version: string | null;
+  process_count: number;
+  processed_by: string | null;
 }
 
 function toPhoto(row: PhotoRow): Photo {
@@ -60,7 +68,22 @@ function toPhoto(row: PhotoRow): Photo {
     faceCount: row.face_count,
     uploadedAt: row.uploaded_at,
     processedAt: row.processed_at,
+    pipelineVersion: row.pipeline_version,
+    processCount: row.process_count,
+    processedBy: row.processed_by,
   };
+}
+
+/** Position after the last photo of a page: newest first, ties broken by id. */
+export interface PhotoCursor {
+  uploadedAt: Date;
+  id: string;
+}
+
+export interface PhotoListQuery {
+  status?: PhotoStatus;
+  limit: number;
+  after?: PhotoCursor;
 }
 
 export class PhotoRepository {
@@ -93,12 +116,44 @@ export class PhotoRepository {
     await db.query(`UPDATE photos SET status = 'processing' WHERE id = $1 AND status <> 'done'`, [id]);
   }
 
-  async markDone(db: Queryable, id: string, result: { width: number; height: number; faceCount: number }): Promise<void> {
+  async markDone(
+    db: Queryable,
+    id: string,
+    result: { width: number; height: number; faceCount: number; pipelineVersion: string; processedBy: string },
+  ): Promise<void> {
     await db.query(
       `UPDATE photos SET status = 'done', failure_reason = NULL, width = $2, height = $3, face_count = $4,
-         processed_at = now() WHERE id = $1`,
-      [id, result.width, result.height, result.faceCount],
+         processed_at = now(), pipeline_version = $5, processed_by = $6, process_count = process_count + 1
+       WHERE id = $1`,
+      [id, result.width, result.height, result.faceCount, result.pipelineVersion, result.processedBy],
     );
+  }
+
+  /** One page of an owner's photos, newest first (keyset pagination: stable under inserts). */
+  async list(db: Queryable, ownerId: string, query: PhotoListQuery): Promise<Photo[]> {
+    const result = await db.query<PhotoRow>(
+      `SELECT ${columns} FROM photos
+       WHERE owner_id = $1 AND ($2::text IS NULL OR status = $2)
+         AND ($3::timestamptz IS NULL OR (uploaded_at, id) < ($3::timestamptz, $4::uuid))
+       ORDER BY uploaded_at DESC, id DESC LIMIT $5`,
+      [ownerId, query.status ?? null, query.after?.uploadedAt ?? null, query.after?.id ?? null, query.limit],
+    );
+    return result.rows.map(toPhoto);
+  }
+
+  /** Deletes the photo (its faces and job go with it); returns it, or undefined if absent. */
+  async delete(db: Queryable, id: string, ownerId: string): Promise<Photo | undefined> {
+    const result = await db.query<PhotoRow>(`DELETE FROM photos WHERE id = $1 AND owner_id = $2 RETURNING ${columns}`, [
+      id,
+      ownerId,
+    ]);
+    return result.rows[0] && toPhoto(result.rows[0]);
+  }
+
+  /** Whether any photo, of any owner, still uses these bytes (the blob store is shared). */
+  async isBlobReferenced(db: Queryable, sha256: string): Promise<boolean> {
+    const result = await db.query('SELECT 1 FROM photos WHERE sha256 = $1 LIMIT 1', [sha256]);
+    return result.rowCount! > 0;
   }
 
   async markFailed(db: Queryable, id: string, reason: string): Promise<void> {

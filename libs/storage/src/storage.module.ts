@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { LocalBlobStore } from './blob-store';
 import { ClusteringRunRepository } from './clustering-runs.repository';
+import { DeadLetterRepository } from './dead-letters.repository';
 import { openDatabase, type Database } from './database';
 import { FaceRepository } from './faces.repository';
 import { IngestJobRepository } from './ingest-jobs.repository';
@@ -57,7 +58,17 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
     PersonRepository,
     IngestJobRepository,
     ClusteringRunRepository,
+    DeadLetterRepository,
   ],
-  exports: [DATABASE, BLOB_STORE, PhotoRepository, FaceRepository, PersonRepository, IngestJobRepository, ClusteringRunRepository],
+  exports: [
+    DATABASE,
+    BLOB_STORE,
+    PhotoRepository,
+    FaceRepository,
+    PersonRepository,
+    IngestJobRepository,
+    ClusteringRunRepository,
+    DeadLetterRepository,
+  ],
 })
 export class StorageModule {}

@@ -79,11 +79,13 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
     for (let round = 0; round < 2; round++) {
       await withTransaction(database.pool, async (client) => {
         await faces.replaceForPhoto(client, photo.id, owner, [face(1), face(2)]);
-        await photos.markDone(client, photo.id, { width: 100, height: 80, faceCount: 2 });
+        await photos.markDone(client, photo.id, { width: 100, height: 80, faceCount: 2, pipelineVersion: 'test', processedBy: 'test-worker' });
       });
     }
     const stored = await faces.listForPhoto(database.pool, photo.id);
     assert.equal(stored.length, 2);
+    const done = await photos.findById(database.pool, photo.id);
+    assert.deepEqual([done?.status, done?.processCount, done?.pipelineVersion], ['done', 2, 'test']);
     assert.deepEqual(stored[1].landmarks[4], { x: 5, y: 10 });
     const embeddings = await faces.listEmbeddings(database.pool, owner);
     assert.equal(embeddings.length, 2);
