@@ -205,6 +205,41 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.equal(a1.faces[0].personId, personOfA);
       }));
 
+    test('photos: listed newest first in pages, filtered by status; bad parameters are 400', () =>
+      dumpLogsOnFailure(async () => {
+        const all: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const query: string = cursor ? `limit=2&cursor=${cursor}` : 'limit=2';
+          const page = await getJson<{ photos: Array<{ id: string; status: string }>; nextCursor: string | null }>(
+            `${deployment.baseUrl}/photos?${query}`,
+          );
+          assert.ok(page.photos.length <= 2);
+          all.push(...page.photos.map((photo) => photo.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        assert.equal(all.length, photoIdOf.size + 1, 'every photo once (fixtures + group photo)');
+        assert.equal(new Set(all).size, all.length);
+        const done = await getJson<{ photos: unknown[] }>(`${deployment.baseUrl}/photos?status=done&limit=200`);
+        assert.equal(done.photos.length, all.length);
+        const failed = await getJson<{ photos: unknown[] }>(`${deployment.baseUrl}/photos?status=failed`);
+        assert.equal(failed.photos.length, 0);
+        for (const bad of ['limit=0', 'limit=100000', 'status=lost', 'cursor=nonsense', 'limit=-5']) {
+          const response = await fetch(`${deployment.baseUrl}/photos?${bad}`);
+          assert.equal(response.status, 400, bad);
+        }
+      }));
+
+    test('queue: nothing pending, no dead letters once everything is processed', () =>
+      dumpLogsOnFailure(async () => {
+        const stats = await getJson<{ pendingJobs: number; deadLetters: number; kafka?: { lag: number } }>(
+          `${deployment.baseUrl}/queue`,
+        );
+        assert.equal(stats.pendingJobs, 0);
+        assert.equal(stats.deadLetters, 0);
+        if (stats.kafka) assert.equal(stats.kafka.lag, 0);
+      }));
+
     test('isolation: another owner sees none of these photos, faces or persons', () =>
       dumpLogsOnFailure(async () => {
         const headers = { 'X-User-Id': 'somebody-else' };
@@ -214,6 +249,28 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.equal((await fetch(`${deployment.baseUrl}/faces/${faceId}/thumbnail`, { headers })).status, 404);
         const { people } = await getJson<{ people: unknown[] }>(`${deployment.baseUrl}/people`, { headers });
         assert.deepEqual(people, []);
+        const { photos } = await getJson<{ photos: unknown[] }>(`${deployment.baseUrl}/photos`, { headers });
+        assert.deepEqual(photos, []);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { method: 'DELETE', headers })).status, 404);
+      }));
+
+    test('delete: the photo, its faces and its original go; its person shrinks', () =>
+      dumpLogsOnFailure(async () => {
+        const [, second] = photoFixtures.personB;
+        const photoId = photoIdOf.get(second)!;
+        const [face] = facesOf.get(second)!;
+        const before = await getJson<{ people: Array<{ id: string; faceCount: number }> }>(`${deployment.baseUrl}/people`);
+        const personOfB = (await getJson<PhotoView>(`${deployment.baseUrl}/photos/${photoIdOf.get(photoFixtures.personB[0])}`)).faces[0].personId;
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { method: 'DELETE' })).status, 204);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`)).status, 404);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}/original`)).status, 404);
+        assert.equal((await fetch(`${deployment.baseUrl}/faces/${face.id}/thumbnail`)).status, 404);
+        const after = await getJson<{ people: Array<{ id: string; faceCount: number }> }>(`${deployment.baseUrl}/people`);
+        const count = (people: Array<{ id: string; faceCount: number }>) => people.find((p) => p.id === personOfB)?.faceCount;
+        assert.equal(count(after.people), count(before.people)! - 1);
+        // Uploading the same bytes again is a new photo, processed again.
+        const { status } = await upload(deployment.baseUrl, [{ name: second, bytes: await fixture(second) }]);
+        assert.equal(status, 202);
       }));
   });
 }

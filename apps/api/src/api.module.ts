@@ -13,6 +13,7 @@ import { FacesController } from './faces.controller';
 import { HealthController } from './health.controller';
 import { PeopleController } from './people.controller';
 import { PhotosController } from './photos.controller';
+import { QueueController } from './queue.controller';
 
 /**
  * Uploads are streamed by multer to files beside the blob store (same file system, so
@@ -37,7 +38,7 @@ function uploadOptions(config: AppConfig) {
     ClusteringModule,
     MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: uploadOptions }),
   ],
-  controllers: [PhotosController, PeopleController, FacesController, HealthController],
+  controllers: [PhotosController, PeopleController, FacesController, QueueController, HealthController],
   providers: [OutboxRelayRunner],
 })
 export class ApiModule {}

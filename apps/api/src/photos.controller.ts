@@ -1,12 +1,15 @@
 import {
   BadRequestException,
   Controller,
+  Delete,
   Get,
+  HttpCode,
   Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Res,
   StreamableFile,
   UnsupportedMediaTypeException,
@@ -15,14 +18,64 @@ import {
 } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import type { Response } from 'express';
-import { PhotoUploadService, type UploadResult } from '@facecloud/ingest';
-import { BLOB_STORE, DATABASE, FaceRepository, PhotoRepository, type BlobStore, type Database } from '@facecloud/storage';
+import { z } from 'zod';
+import { PhotoDeletionService, PhotoUploadService, type UploadResult } from '@facecloud/ingest';
+import {
+  BLOB_STORE,
+  DATABASE,
+  FaceRepository,
+  PhotoRepository,
+  type BlobStore,
+  type Database,
+  type Photo,
+  type PhotoCursor,
+} from '@facecloud/storage';
 import { OwnerId } from './owner.decorator';
+import { ZodValidationPipe } from './zod-validation.pipe';
+
+/** Opaque page cursor: base64url of "<uploadedAt ISO>|<id>" of the last photo of a page. */
+const cursorSchema = z
+  .string()
+  .max(200)
+  .transform((value, context): PhotoCursor => {
+    const [uploadedAt, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
+    const date = new Date(uploadedAt ?? '');
+    if (Number.isNaN(date.getTime()) || !z.uuid().safeParse(id).success) {
+      context.addIssue({ code: 'custom', message: 'invalid cursor (use nextCursor from a previous page)' });
+      return z.NEVER;
+    }
+    return { uploadedAt: date, id };
+  });
+
+const listQuerySchema = z.object({
+  status: z.enum(['queued', 'processing', 'done', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: cursorSchema.optional(),
+});
+
+const encodeCursor = (photo: Photo) => Buffer.from(`${photo.uploadedAt.toISOString()}|${photo.id}`).toString('base64url');
+
+function photoSummary(photo: Photo) {
+  return {
+    id: photo.id,
+    status: photo.status,
+    failureReason: photo.failureReason,
+    fileName: photo.originalName,
+    contentType: photo.contentType,
+    byteSize: photo.byteSize,
+    width: photo.width,
+    height: photo.height,
+    faceCount: photo.faceCount,
+    uploadedAt: photo.uploadedAt,
+    processedAt: photo.processedAt,
+  };
+}
 
 @Controller('photos')
 export class PhotosController {
   constructor(
     private readonly uploads: PhotoUploadService,
+    private readonly deletion: PhotoDeletionService,
     private readonly photos: PhotoRepository,
     private readonly faces: FaceRepository,
     @Inject(DATABASE) private readonly database: Database,
@@ -54,23 +107,31 @@ export class PhotosController {
     return { photos: results };
   }
 
+  /** The caller's photos, newest first, optionally by status; `nextCursor` fetches the next page. */
+  @Get()
+  async list(
+    @OwnerId() ownerId: string,
+    @Query(new ZodValidationPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>,
+  ) {
+    const page = await this.photos.list(this.database.pool, ownerId, {
+      status: query.status,
+      limit: query.limit + 1,
+      after: query.cursor,
+    });
+    const photos = page.slice(0, query.limit);
+    return {
+      photos: photos.map(photoSummary),
+      nextCursor: page.length > query.limit ? encodeCursor(photos[photos.length - 1]) : null,
+    };
+  }
+
   @Get(':id')
   async get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
     const photo = await this.photos.findById(this.database.pool, id, ownerId);
     if (!photo) throw new NotFoundException(`photo ${id} not found`);
     const faces = await this.faces.listForPhoto(this.database.pool, id);
     return {
-      id: photo.id,
-      status: photo.status,
-      failureReason: photo.failureReason,
-      fileName: photo.originalName,
-      contentType: photo.contentType,
-      byteSize: photo.byteSize,
-      width: photo.width,
-      height: photo.height,
-      faceCount: photo.faceCount,
-      uploadedAt: photo.uploadedAt,
-      processedAt: photo.processedAt,
+      ...photoSummary(photo),
       faces: faces.map((face) => ({
         id: face.id,
         box: face.box,
@@ -80,6 +141,13 @@ export class PhotosController {
         thumbnailUrl: `/faces/${face.id}/thumbnail`,
       })),
     };
+  }
+
+  /** Removes the photo, its faces and (unless shared) its bytes; persons are updated. */
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    if (!(await this.deletion.delete(ownerId, id))) throw new NotFoundException(`photo ${id} not found`);
   }
 
   @Get(':id/original')

@@ -17,4 +17,13 @@ export { PostgresJobSource, type PostgresJobSourceOptions } from './postgres-job
 export { KafkaJobSource, type KafkaJobSourceOptions } from './kafka-job-source';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { Wakeup } from './wakeup';
-export { QueueModule, IngestJobNotifier, OutboxRelayRunner, KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY } from './queue.module';
+export { QueueStatsReader, type QueueStats, type PartitionLag } from './queue-stats';
+export {
+  QueueModule,
+  IngestJobNotifier,
+  OutboxRelayRunner,
+  KAFKA,
+  INGEST_JOB_SOURCE,
+  OUTBOX_RELAY,
+  QUEUE_STATS,
+} from './queue.module';

@@ -10,15 +10,17 @@ import {
 } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { DATABASE, IngestJobRepository, type Database } from '@facecloud/storage';
+import { DATABASE, DeadLetterRepository, IngestJobRepository, type Database } from '@facecloud/storage';
 import { exponentialBackoff, type IngestJobSource } from './ingest-job';
 import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
 import { PostgresJobSource } from './postgres-job-source';
+import { QueueStatsReader } from './queue-stats';
 
 export const KAFKA = Symbol('KAFKA');
 export const INGEST_JOB_SOURCE = Symbol('INGEST_JOB_SOURCE');
 export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
+export const QUEUE_STATS = Symbol('QUEUE_STATS');
 
 const logger = new Logger('Queue');
 const logError = (message: string, error: unknown) =>
@@ -90,6 +92,15 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, BeforeApplicat
   }
 }
 
+@Injectable()
+class QueueStatsLifecycle implements BeforeApplicationShutdown {
+  constructor(@Inject(QUEUE_STATS) private readonly stats: QueueStatsReader) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stats.close();
+  }
+}
+
 @Global()
 @Module({
   providers: [
@@ -110,8 +121,20 @@ export class OutboxRelayRunner implements OnApplicationBootstrap, BeforeApplicat
           onError: logError,
         }),
     },
+    {
+      provide: QUEUE_STATS,
+      inject: [APP_CONFIG, KAFKA, DATABASE, IngestJobRepository, DeadLetterRepository],
+      useFactory: (config: AppConfig, kafka: Kafka | null, database: Database, jobs: IngestJobRepository, letters: DeadLetterRepository) =>
+        new QueueStatsReader(
+          database.pool,
+          jobs,
+          letters,
+          kafka && { client: kafka, topic: config.KAFKA_INGEST_TOPIC, group: config.KAFKA_CONSUMER_GROUP },
+        ),
+    },
+    QueueStatsLifecycle,
     IngestJobNotifier,
   ],
-  exports: [KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY, IngestJobNotifier],
+  exports: [KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY, QUEUE_STATS, IngestJobNotifier],
 })
 export class QueueModule {}

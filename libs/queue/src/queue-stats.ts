@@ -1,0 +1,65 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { DeadLetterRepository, IngestJobRepository } from '@facecloud/storage';
+
+export interface PartitionLag {
+  partition: number;
+  /** Next offset the group will read (0 when it has committed nothing yet). */
+  committed: number;
+  /** High watermark: offset of the next message to be written. */
+  end: number;
+  lag: number;
+}
+
+export interface QueueStats {
+  queue: 'postgres' | 'kafka';
+  /** Jobs written but not yet taken: waiting for a worker (postgres) or for the relay (kafka outbox). */
+  pendingJobs: number;
+  deadLetters: number;
+  kafka?: { topic: string; group: string; lag: number; partitions: PartitionLag[] };
+}
+
+/** Backlog and consumer lag, for operators and dashboards. */
+export class QueueStatsReader {
+  private admin: Admin | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly jobs: IngestJobRepository,
+    private readonly deadLetters: DeadLetterRepository,
+    private readonly kafka: { client: Kafka; topic: string; group: string } | null,
+  ) {}
+
+  async read(): Promise<QueueStats> {
+    const [pendingJobs, deadLetters] = await Promise.all([this.jobs.count(this.pool), this.deadLetters.count(this.pool)]);
+    if (!this.kafka) return { queue: 'postgres', pendingJobs, deadLetters };
+    return { queue: 'kafka', pendingJobs, deadLetters, kafka: await this.consumerLag() };
+  }
+
+  async close(): Promise<void> {
+    await this.admin?.disconnect();
+  }
+
+  private async consumerLag(): Promise<NonNullable<QueueStats['kafka']>> {
+    const { client, topic, group } = this.kafka!;
+    if (!this.admin) {
+      this.admin = client.admin();
+      await this.admin.connect();
+    }
+    const [ends, committed] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    ]);
+    const committedByPartition = new Map(
+      (committed.find((entry) => entry.topic === topic)?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]),
+    );
+    const partitions = ends
+      .map(({ partition, high }) => {
+        const end = Number(high);
+        const next = Math.max(0, committedByPartition.get(partition) ?? 0);
+        return { partition, committed: next, end, lag: Math.max(0, end - next) };
+      })
+      .sort((a, b) => a.partition - b.partition);
+    return { topic, group, lag: partitions.reduce((sum, p) => sum + p.lag, 0), partitions };
+  }
+}
