@@ -10,7 +10,10 @@ export interface RunningService {
   baseUrl?: string;
   /** Every log line so far, for assertions and for failure messages. */
   logs: string[];
+  /** Graceful: SIGTERM, then wait for the process to finish its work and exit. */
   stop(): Promise<void>;
+  /** A crash: SIGKILL, no chance to finish or commit anything. */
+  kill(): Promise<void>;
 }
 
 /** Log line each process prints once it is ready. */
@@ -60,6 +63,11 @@ export async function startService(app: AppName, env: Record<string, string>, ti
   return {
     baseUrl,
     logs,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -16,7 +16,8 @@ export interface QueueStats {
   /** Jobs written but not yet taken: waiting for a worker (postgres) or for the relay (kafka outbox). */
   pendingJobs: number;
   deadLetters: number;
-  kafka?: { topic: string; group: string; lag: number; partitions: PartitionLag[] };
+  /** `lag` is null (with `error`) while the broker cannot be reached. */
+  kafka?: { topic: string; group: string; lag: number | null; partitions: PartitionLag[]; error?: string };
 }
 
 /** Backlog and consumer lag, for operators and dashboards. */
@@ -33,7 +34,14 @@ export class QueueStatsReader {
   async read(): Promise<QueueStats> {
     const [pendingJobs, deadLetters] = await Promise.all([this.jobs.count(this.pool), this.deadLetters.count(this.pool)]);
     if (!this.kafka) return { queue: 'postgres', pendingJobs, deadLetters };
-    return { queue: 'kafka', pendingJobs, deadLetters, kafka: await this.consumerLag() };
+    try {
+      return { queue: 'kafka', pendingJobs, deadLetters, kafka: await this.consumerLag() };
+    } catch (error) {
+      // The backlog is still worth reporting when the broker is down: that is when it grows.
+      const { topic, group } = this.kafka;
+      const reason = error instanceof Error ? error.message : String(error);
+      return { queue: 'kafka', pendingJobs, deadLetters, kafka: { topic, group, lag: null, partitions: [], error: reason } };
+    }
   }
 
   async close(): Promise<void> {
@@ -43,7 +51,8 @@ export class QueueStatsReader {
   private async consumerLag(): Promise<NonNullable<QueueStats['kafka']>> {
     const { client, topic, group } = this.kafka!;
     if (!this.admin) {
-      this.admin = client.admin();
+      // Few retries: a stats request should answer quickly, also while the broker is down.
+      this.admin = client.admin({ retry: { retries: 1, initialRetryTime: 100 } });
       await this.admin.connect();
     }
     const [ends, committed] = await Promise.all([
