@@ -137,6 +137,8 @@ export class PhotosController {
         box: face.box,
         landmarks: face.landmarks,
         score: face.detectionScore,
+        kind: face.kind,
+        quality: face.quality,
         personId: face.personId,
         thumbnailUrl: `/faces/${face.id}/thumbnail`,
       })),

@@ -140,6 +140,11 @@ export class PhotoIngestService {
       embedding: face.embedding,
       embeddingModel: this.analyzer.embedderName,
       thumbnailJpeg: face.thumbnailJpeg,
+      // Interim until the analyzer classifies faces (blur, trash) and scores their quality.
+      kind: 'face',
+      quality: face.score,
+      sharpness: null,
+      trashSimilarity: null,
     }));
     await withTransaction(this.database.pool, async (client) => {
       await this.faces.replaceForPhoto(client, photo.id, photo.ownerId, faces);

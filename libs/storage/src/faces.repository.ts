@@ -8,7 +8,18 @@ export interface FaceBox {
   height: number;
 }
 
-export interface NewFace {
+/** `face` takes part in clustering; `blurry` and `trash` are kept but left out. */
+export type FaceKind = 'face' | 'blurry' | 'trash';
+
+export interface FaceQuality {
+  kind: FaceKind;
+  /** 0..1, higher is a better picture of the person (cover faces). */
+  quality: number;
+  sharpness: number | null;
+  trashSimilarity: number | null;
+}
+
+export interface NewFace extends FaceQuality {
   box: FaceBox;
   /** Five points in original photo pixels: eyes, nose, mouth corners. */
   landmarks: Array<{ x: number; y: number }>;
@@ -18,7 +29,7 @@ export interface NewFace {
   thumbnailJpeg: Buffer;
 }
 
-export interface Face {
+export interface Face extends FaceQuality {
   id: string;
   photoId: string;
   faceIndex: number;
@@ -46,6 +57,10 @@ interface FaceRow {
   landmarks: number[];
   detection_score: number;
   person_id: string | null;
+  kind: FaceKind;
+  quality: number;
+  sharpness: number | null;
+  trash_similarity: number | null;
 }
 
 function toFace(row: FaceRow): Face {
@@ -59,6 +74,10 @@ function toFace(row: FaceRow): Face {
     landmarks,
     detectionScore: row.detection_score,
     personId: row.person_id,
+    kind: row.kind,
+    quality: row.quality,
+    sharpness: row.sharpness,
+    trashSimilarity: row.trash_similarity,
   };
 }
 
@@ -73,8 +92,8 @@ export class FaceRepository {
     for (const [faceIndex, face] of faces.entries()) {
       const result = await db.query<{ id: string }>(
         `INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
-           detection_score, embedding, embedding_model, thumbnail_jpeg)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           detection_score, embedding, embedding_model, thumbnail_jpeg, kind, quality, sharpness, trash_similarity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING id`,
         [
           ownerId,
@@ -89,6 +108,10 @@ export class FaceRepository {
           toVectorParam(face.embedding),
           face.embeddingModel,
           face.thumbnailJpeg,
+          face.kind,
+          face.quality,
+          face.sharpness,
+          face.trashSimilarity,
         ],
       );
       ids.push(result.rows[0].id);
@@ -98,18 +121,19 @@ export class FaceRepository {
 
   async listForPhoto(db: Queryable, photoId: string): Promise<Face[]> {
     const result = await db.query<FaceRow>(
-      `SELECT id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks, detection_score, person_id
+      `SELECT id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks, detection_score, person_id,
+              kind, quality, sharpness, trash_similarity
        FROM faces WHERE photo_id = $1 ORDER BY face_index`,
       [photoId],
     );
     return result.rows.map(toFace);
   }
 
-  /** Every face of an owner with its embedding, in a stable order (input of clustering). */
+  /** The owner's clusterable faces (kind `face`) with embeddings, in a stable order. */
   async listEmbeddings(db: Queryable, ownerId: string): Promise<FaceEmbedding[]> {
     const result = await db.query<{ id: string; photo_id: string; person_id: string | null; embedding: string }>(
       `SELECT id, photo_id, person_id, embedding::text AS embedding
-       FROM faces WHERE owner_id = $1 ORDER BY created_at, photo_id, face_index`,
+       FROM faces WHERE owner_id = $1 AND kind = 'face' ORDER BY created_at, photo_id, face_index`,
       [ownerId],
     );
     return result.rows.map((row) => ({

@@ -11,7 +11,15 @@ export {
   type PhotoListQuery,
 } from './photos.repository';
 export { DeadLetterRepository, type DeadLetter } from './dead-letters.repository';
-export { FaceRepository, type Face, type FaceBox, type FaceEmbedding, type NewFace } from './faces.repository';
+export {
+  FaceRepository,
+  type Face,
+  type FaceBox,
+  type FaceEmbedding,
+  type FaceKind,
+  type FaceQuality,
+  type NewFace,
+} from './faces.repository';
 export { PersonRepository, type PersonSummary, type PersonAssignment } from './persons.repository';
 export { IngestJobRepository, type ClaimedJob } from './ingest-jobs.repository';
 export { ClusteringRunRepository, type ClusteringRunResult } from './clustering-runs.repository';

@@ -5,7 +5,7 @@ export interface PersonSummary {
   name: string | null;
   faceCount: number;
   photoCount: number;
-  /** The face with the highest detection score, shown as the person's picture. */
+  /** The face with the best quality score, shown as the person's picture. */
   coverFaceId: string;
 }
 
@@ -25,7 +25,7 @@ export class PersonRepository {
       cover_face_id: string;
     }>(
       `SELECT p.id, p.name, count(f.id) AS face_count, count(DISTINCT f.photo_id) AS photo_count,
-              (array_agg(f.id ORDER BY f.detection_score DESC, f.id))[1] AS cover_face_id
+              (array_agg(f.id ORDER BY f.quality DESC, f.detection_score DESC, f.id))[1] AS cover_face_id
        FROM persons p JOIN faces f ON f.person_id = p.id
        WHERE p.owner_id = $1
        GROUP BY p.id

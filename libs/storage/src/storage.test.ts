@@ -24,6 +24,10 @@ function face(seed: number): NewFace {
     embedding: unitVector(seed),
     embeddingModel: 'test-192',
     thumbnailJpeg: Buffer.from([0xff, 0xd8, seed]),
+    kind: 'face',
+    quality: seed / 100,
+    sharpness: 120,
+    trashSimilarity: 0.1,
   };
 }
 
@@ -101,6 +105,14 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
     const [personId] = await persons.applyAssignments(database.pool, owner, [{ personId: null, faceIds: stored.map((f) => f.id) }]);
     const listed = await persons.listWithCounts(database.pool, owner);
     assert.deepEqual(listed.map((p) => [p.id, p.faceCount, p.photoCount]), [[personId, 2, 1]]);
+    assert.equal(listed[0].coverFaceId, stored[1].id, 'the higher-quality face is the cover');
+  });
+
+  test('blurry and trash faces are kept but not clustered', async () => {
+    const { photo } = await photos.insertOrFind(database.pool, { ownerId: `${owner}-q`, sha256: 'e'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    await faces.replaceForPhoto(database.pool, photo.id, `${owner}-q`, [face(1), { ...face(2), kind: 'blurry' }, { ...face(3), kind: 'trash' }]);
+    assert.deepEqual((await faces.listForPhoto(database.pool, photo.id)).map((f) => f.kind), ['face', 'blurry', 'trash']);
+    assert.equal((await faces.listEmbeddings(database.pool, `${owner}-q`)).length, 1);
   });
 
   test('kNN over the HNSW index finds the nearest face of the owner', async () => {
