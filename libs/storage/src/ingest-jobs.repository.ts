@@ -32,6 +32,23 @@ export class IngestJobRepository {
   }
 
   /**
+   * Queues a job for every photo (of one owner, or all) that has none pending. Workers skip
+   * photos already done by their pipeline version, so this re-does exactly the photos an
+   * older pipeline (e.g. another embedder) produced, plus failed ones. Returns how many.
+   */
+  async enqueueAll(db: Queryable, ownerId?: string): Promise<number> {
+    const result = await db.query(
+      `INSERT INTO ingest_jobs (photo_id, owner_id)
+       SELECT p.id, p.owner_id FROM photos p
+       WHERE ($1::text IS NULL OR p.owner_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM ingest_jobs j WHERE j.photo_id = p.id)
+       ORDER BY p.uploaded_at, p.id`,
+      [ownerId ?? null],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /**
    * Leases up to `limit` due jobs. SKIP LOCKED lets several workers claim side by side; a
    * worker that dies loses its lease after `leaseSeconds` and the job is claimed again.
    */
