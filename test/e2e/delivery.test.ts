@@ -39,13 +39,17 @@ const topic = 'facecloud.photos.ingest';
 const deadLetterTopic = `${topic}.dead-letters`;
 const owners = ['ana', 'ben', 'chen', 'dana', 'eli', 'fay', 'gus', 'hana'];
 
+/** Photos made so far: each (source, quality) pair is used once, so the bytes never repeat. */
+let photosMade = 0;
+
 /** Distinct photos (distinct bytes) made from the committed fixtures by re-encoding. */
 async function makePhotos(count: number, seed: number, analyzer: FaceAnalyzer): Promise<TestPhoto[]> {
   const sources = (await readdir(join(fixturesDir, 'photos'))).filter((name) => name.endsWith('.jpg')).sort();
   const photos: TestPhoto[] = [];
   for (let i = 0; i < count; i++) {
-    const source = sources[i % sources.length];
-    const quality = 70 + ((seed * 7 + i) % 28);
+    const serial = photosMade++;
+    const source = sources[serial % sources.length];
+    const quality = 50 + Math.floor(serial / sources.length);
     const bytes = await sharp(join(fixturesDir, 'photos', source)).jpeg({ quality }).withMetadata({ orientation: 1 }).toBuffer();
     const { faces } = await analyzer.analyze(bytes);
     photos.push({ name: `${seed}-${i}-${source}`, owner: owners[i % owners.length], bytes, expectedFaces: faces.length });
@@ -159,8 +163,25 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
+  /** Waits until the group has settled with every partition held by one of the workers. */
+  const waitForAssignment = async (partitions: number) => {
+    const latest = (worker: RunningService) => {
+      const lines = worker.logs.filter((line) => line.includes('holding partitions'));
+      const match = /holding partitions \[([\d, ]*)\]/.exec(lines[lines.length - 1] ?? '');
+      return match ? match[1].split(',').filter((p) => p.trim() !== '').map(Number) : [];
+    };
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const held = [...workers.values()].map(latest);
+      if (held.every((list) => list.length > 0) && new Set(held.flat()).size === partitions) return;
+      assert.ok(Date.now() < deadline, `partitions not shared: ${JSON.stringify(held)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
   test('two workers in one consumer group share the partitions; each photo is processed once', async () => {
     await Promise.all([startWorker('worker-1'), startWorker('worker-2')]);
+    await waitForAssignment(4);
     const ids = await uploadAll(await makePhotos(24, 1, analyzer));
     const rows = await waitSettled(ids);
     assertProcessedOnce(rows);
@@ -207,6 +228,25 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
       assert.ok(unfinished > 0, 'killed in the middle of the run');
       await startWorker('worker-1');
     }
+    assertProcessedOnce(await waitSettled(ids));
+  });
+
+  test('SIGTERM mid-run: the worker finishes its batch, commits and leaves nothing half-done', async () => {
+    const ids = await uploadAll(await makePhotos(12, 5, analyzer));
+    const deadline = Date.now() + 60_000;
+    while ((await evidence(ids)).filter((row) => row.status === 'done').length < 2) {
+      assert.ok(Date.now() < deadline, 'worker makes progress');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await workers.get('worker-1')!.stop();
+    const afterStop = await evidence(ids);
+    assert.deepEqual(afterStop.filter((row) => row.status === 'processing'), [], 'no photo left half-processed');
+    assert.ok(afterStop.some((row) => row.status === 'queued'), 'stopped in the middle of the run');
+    assert.ok(
+      workers.get('worker-1')!.logs.every((line) => !/"level":(50|60)/.test(line)),
+      'no error logged while shutting down',
+    );
+    await startWorker('worker-1');
     assertProcessedOnce(await waitSettled(ids));
   });
 

@@ -22,6 +22,8 @@ export interface KafkaJobSourceOptions {
   /** kafkajs consumer timings (maxWaitTimeInMs, sessionTimeout, heartbeatInterval). */
   consumer?: Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'sessionTimeout' | 'heartbeatInterval'>;
   onError?: (message: string, error: unknown) => void;
+  /** Told which partitions this worker holds after each rebalance. */
+  onAssignment?: (partitions: number[]) => void;
 }
 
 /**
@@ -46,6 +48,9 @@ export class KafkaJobSource implements IngestJobSource {
     await this.producer.connect();
     const consumer = this.kafka.consumer({ groupId: this.options.groupId, ...this.options.consumer });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.options.onAssignment?.([...(payload.memberAssignment[this.options.topic] ?? [])].sort((a, b) => a - b));
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await consumer.run({

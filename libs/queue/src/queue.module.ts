@@ -44,6 +44,8 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
       deadLetterTopic: config.KAFKA_DEAD_LETTER_TOPIC,
       batchSize: config.WORKER_BATCH_SIZE,
       retry,
+      onAssignment: (partitions) =>
+        logger.log(`holding partitions [${partitions.join(', ')}] of ${config.KAFKA_INGEST_TOPIC}`),
       consumer: {
         maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
         sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
