@@ -26,6 +26,7 @@ describeSlice('slice, production (api + worker processes, PostgreSQL, Kafka)', a
     KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
     KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
     KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
+    KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
   };
   // The API migrates the database; the worker starts after it, on the migrated schema.
   const api = await startService('api', env);

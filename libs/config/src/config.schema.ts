@@ -41,6 +41,8 @@ export const configSchema = z.object({
   KAFKA_FETCH_MAX_WAIT_MS: int(10, 60_000).default(5000),
   KAFKA_SESSION_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(3000),
+  /** How long the group waits for members to rejoin during a rebalance. */
+  KAFKA_REBALANCE_TIMEOUT_MS: int(1000, 600_000).default(60_000),
 
   MODELS_DIR: z.string().default('models'),
   /** onnxruntime execution provider: auto = CUDA when available, else CPU. */

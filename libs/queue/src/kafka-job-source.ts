@@ -19,8 +19,8 @@ export interface KafkaJobSourceOptions {
   /** Most messages handed to the pipeline at once. */
   batchSize: number;
   retry: RetryPolicy;
-  /** kafkajs consumer timings (maxWaitTimeInMs, sessionTimeout, heartbeatInterval). */
-  consumer?: Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'sessionTimeout' | 'heartbeatInterval'>;
+  /** kafkajs consumer timings. */
+  consumer?: Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'sessionTimeout' | 'heartbeatInterval' | 'rebalanceTimeout'>;
   onError?: (message: string, error: unknown) => void;
   /** Told which partitions this worker holds after each rebalance. */
   onAssignment?: (partitions: number[]) => void;
@@ -37,6 +37,8 @@ export class KafkaJobSource implements IngestJobSource {
   readonly name = 'kafka';
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -44,12 +46,35 @@ export class KafkaJobSource implements IngestJobSource {
   ) {}
 
   async start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
+    this.stopping = false;
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
+    await this.startConsumer(handler, giveUp);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    // kafkajs stops fetching, lets the batch in progress finish, commits, then leaves the group.
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  private async startConsumer(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.options.groupId, ...this.options.consumer });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.options.onAssignment?.([...(payload.memberAssignment[this.options.topic] ?? [])].sort((a, b) => a - b));
+    });
+    // kafkajs restarts a crashed consumer only after retriable errors; after any other it
+    // stays stopped and the worker would sit idle. Replace it with a fresh member instead.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.options.onError?.('consumer stopped after a non-retriable error; starting a new one in 1 s', payload.error);
+      this.restartTimer = setTimeout(() => {
+        if (this.stopping) return;
+        this.startConsumer(handler, giveUp).catch((error: unknown) => this.options.onError?.('consumer restart failed', error));
+      }, 1000);
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
@@ -66,12 +91,6 @@ export class KafkaJobSource implements IngestJobSource {
         }
       },
     });
-  }
-
-  async stop(): Promise<void> {
-    // kafkajs stops fetching, lets the batch in progress finish, commits, then leaves the group.
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
   }
 
   private async handleChunk(

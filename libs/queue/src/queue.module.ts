@@ -50,6 +50,7 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
         maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
         sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        rebalanceTimeout: config.KAFKA_REBALANCE_TIMEOUT_MS,
       },
       onError: logError,
     });
