@@ -119,17 +119,12 @@ export class PhotoIngestService {
     return { photo, bytes: await this.blobs.readBuffer(photo.sha256) };
   }
 
-  /** Analyses several photos; a photo that fails yields its Error in place. */
+  /**
+   * Analyses the batch's photos together: R-Net, O-Net and the embedder each run once over
+   * all their faces. A photo that fails yields its Error in place.
+   */
   private async analyzeAll(photos: Buffer[]): Promise<Array<PhotoAnalysis | Error>> {
-    const results: Array<PhotoAnalysis | Error> = [];
-    for (const bytes of photos) {
-      try {
-        results.push(await this.analyzer.analyze(bytes));
-      } catch (error) {
-        results.push(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
-    return results;
+    return photos.length === 0 ? [] : this.analyzer.analyzeMany(photos);
   }
 
   private async store(photo: Photo, analysis: PhotoAnalysis, attempt: number): Promise<void> {
@@ -140,11 +135,10 @@ export class PhotoIngestService {
       embedding: face.embedding,
       embeddingModel: this.analyzer.embedderName,
       thumbnailJpeg: face.thumbnailJpeg,
-      // Interim until the analyzer classifies faces (blur, trash) and scores their quality.
-      kind: 'face',
-      quality: face.score,
-      sharpness: null,
-      trashSimilarity: null,
+      kind: face.kind,
+      quality: face.quality,
+      sharpness: face.sharpness,
+      trashSimilarity: face.trashSimilarity,
     }));
     await withTransaction(this.database.pool, async (client) => {
       await this.faces.replaceForPhoto(client, photo.id, photo.ownerId, faces);
@@ -157,6 +151,7 @@ export class PhotoIngestService {
       });
       await this.runs.markLibraryChanged(client, photo.ownerId);
     });
-    this.logger.log(`photo ${photo.id}: ${faces.length} face(s) (attempt ${attempt})`);
+    const excluded = faces.filter((face) => face.kind !== 'face').length;
+    this.logger.log(`photo ${photo.id}: ${faces.length} face(s), ${excluded} blurry or trash (attempt ${attempt})`);
   }
 }

@@ -15,3 +15,27 @@ export { MobileFaceNetEmbedder, MOBILEFACENET_MODEL_FILE, type FaceEmbedder } fr
 export { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis, type AnalyzedFace } from './face-analyzer';
 export { encodeJpeg } from './thumbnail';
 export { cosineSimilarity, l2NormalizeInPlace } from './vector';
+export { type FaceKind, type FaceFilterThresholds, classifyFace } from './quality/classify';
+export { faceSharpness, laplacianVariance, toGrey, isBlurry, ALIGNED_SHARPNESS_REGION, type GreyImage, type PixelRegion } from './quality/blur';
+export { trashCentroid, trashSimilarity, isTrash } from './quality/trash-sphere';
+export {
+  faceQuality,
+  faceQualityFactors,
+  frontalness,
+  QUALITY_WEIGHTS,
+  type FaceQualityInput,
+  type FaceQualityFactors,
+} from './quality/face-quality';
+export {
+  loadBlurArtifact,
+  loadTrashArtifact,
+  parseBlurArtifact,
+  parseTrashArtifact,
+  trashCentroidOf,
+  BLUR_ARTIFACT_FILE,
+  TRASH_ARTIFACT_FILE,
+  ARTIFACT_VERSION,
+  type BlurArtifact,
+  type TrashArtifact,
+  type RocPoint,
+} from './quality/artifacts';

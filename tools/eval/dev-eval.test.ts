@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { skipWithoutModels, visionModelsDir } from '../../libs/vision/test/support';
+import { datasetsDir, skipWithoutDatasets } from '../../test/support/paths';
+import { runEvaluation } from './evaluate';
+import { formatSummary } from './summary';
+
+/*
+ * The evaluation on the dev set, with floors a little below what the pipeline measured when the
+ * quality filters were calibrated (see libs/vision/artifacts): a regression in detection,
+ * embedding, the filters or clustering shows up here. The filter numbers are in-sample (the
+ * filters were calibrated on this set); their held-out AUCs are in the artifacts.
+ */
+
+test('dev set evaluation', { skip: skipWithoutDatasets || skipWithoutModels }, async (t) => {
+  const { report } = await runEvaluation({
+    datasetDir: join(datasetsDir, 'dev'),
+    modelsDir: visionModelsDir,
+    runtime: { provider: 'cpu' },
+    flipAugment: true,
+  });
+  t.diagnostic(formatSummary(report));
+  const { detection, verification, filters, clustering } = report;
+
+  assert.ok(detection.people.withoutFace <= 3, `people/ photos without a face: ${detection.people.withoutFace}`);
+  assert.ok(detection.noface.facesAfterTrashFilter <= detection.noface.faces);
+  assert.equal(detection.noface.facesAfterTrashFilter, 0, 'no face survives the trash filter on noface/');
+  assert.ok(detection.labelledKinds.people.face >= 0.97 * detection.people.photos, 'labelled faces are kept as faces');
+  assert.equal(detection.labelledKinds.blurry.face, 0, 'no blurry/ face passes as a sharp face');
+
+  for (const [setting, result] of Object.entries(verification)) {
+    assert.ok(result.accuracy.accuracy > 0.995, `${setting}: accuracy ${result.accuracy.accuracy}`);
+    assert.ok(result.tarAtFar1e3.tar > 0.97, `${setting}: TAR@FAR=1e-3 ${result.tarAtFar1e3.tar}`);
+  }
+  assert.ok(filters.blur.auc !== null && filters.blur.auc > 0.99, `blur AUC ${filters.blur.auc}`);
+  assert.ok(filters.trashHardNegatives.auc !== null && filters.trashHardNegatives.auc > 0.99, `trash AUC ${filters.trashHardNegatives.auc}`);
+
+  assert.ok(clustering.bcubed.f1 > 0.93, `BCubed F1 ${clustering.bcubed.f1}`);
+  assert.ok(clustering.pairwise.f1 > 0.9, `pairwise F1 ${clustering.pairwise.f1}`);
+  assert.ok(Math.abs(clustering.clusters - clustering.identities) <= 5, `${clustering.clusters} clusters for ${clustering.identities} identities`);
+});
