@@ -10,7 +10,7 @@ export { similarityTransform, applyAffine, invertAffine, type Affine2D } from '.
 export { warpAffine, type WarpOptions } from './warp';
 export { alignFace, alignmentTransform, ARCFACE_TEMPLATE_112, ALIGNED_FACE_SIZE } from './align';
 export { MtcnnDetector, MTCNN_MODEL_FILES, type FaceDetection } from './mtcnn/detector';
-export { DEFAULT_MTCNN_OPTIONS, type MtcnnOptions } from './mtcnn/options';
+export { DEFAULT_MTCNN_OPTIONS, type MtcnnOptions, type PyramidMode } from './mtcnn/options';
 export { MobileFaceNetEmbedder, MOBILEFACENET_MODEL_FILE, type FaceEmbedder } from './embedder';
 export { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis, type AnalyzedFace } from './face-analyzer';
 export { encodeJpeg } from './thumbnail';

@@ -8,39 +8,50 @@ import { writeTransposedCrop } from './tensor';
 /** Bounds one run's input tensor (1024 R-Net crops ≈ 7 MB, 1024 O-Net crops ≈ 28 MB). */
 const MAX_BATCH = 1024;
 
+/** A box to classify, in the working-image pixels of its photo, and the images to crop it from. */
+export interface CropRequest {
+  box: Box;
+  /** The photo's crop sources, largest scale first (see pickLevelForCrop). */
+  levels: readonly PyramidLevel[];
+}
+
 /**
- * Crops every box (working-image pixels) at `inputSize`×`inputSize`, runs the network on all of
- * them in one batch and returns each output, in the model's output order, concatenated over the
- * boxes: e.g. for R-Net [probabilities N×2, regressions N×4].
+ * Crops every box at `inputSize`×`inputSize`, runs the network on all of them in one batch (boxes
+ * of several photos may share it) and returns each output, in the model's output order,
+ * concatenated over the boxes: e.g. for R-Net [probabilities N×2, regressions N×4].
  */
 export async function classifyCrops(
   session: InferenceSession,
-  levels: readonly PyramidLevel[],
-  boxes: readonly Box[],
+  crops: readonly CropRequest[],
   inputSize: number,
 ): Promise<Float32Array[]> {
   const chunks: Float32Array[][] = [];
-  for (let start = 0; start < boxes.length; start += MAX_BATCH) {
-    chunks.push(await classifyBatch(session, levels, boxes.slice(start, start + MAX_BATCH), inputSize));
+  for (let start = 0; start < crops.length; start += MAX_BATCH) {
+    chunks.push(await classifyBatch(session, crops.slice(start, start + MAX_BATCH), inputSize));
   }
   if (chunks.length === 1) return chunks[0];
   return session.outputNames.map((_, outputIndex) => concatFloat32(chunks.map((chunk) => chunk[outputIndex])));
 }
 
-async function classifyBatch(
-  session: InferenceSession,
-  levels: readonly PyramidLevel[],
-  boxes: readonly Box[],
-  inputSize: number,
-): Promise<Float32Array[]> {
+async function classifyBatch(session: InferenceSession, crops: readonly CropRequest[], inputSize: number): Promise<Float32Array[]> {
   const itemLength = inputSize * inputSize * 3;
-  const input = new Float32Array(boxes.length * itemLength);
-  boxes.forEach((box, index) => {
+  const input = new Float32Array(crops.length * itemLength);
+  crops.forEach(({ box, levels }, index) => {
     const level = pickLevelForCrop(levels, Math.max(boxWidth(box), boxHeight(box)), inputSize);
     writeTransposedCrop(level.image, scaleBox(box, level.scaleX, level.scaleY), inputSize, input, index * itemLength);
   });
-  const outputs = await runByPosition(session, float32Tensor(input, [boxes.length, inputSize, inputSize, 3]));
+  const outputs = await runByPosition(session, float32Tensor(input, [crops.length, inputSize, inputSize, 3]));
   return outputs.map((output) => output.data as Float32Array);
+}
+
+/** One crop request per candidate, photo after photo: the row order of classifyCrops' outputs. */
+export function cropRequests(
+  levelsPerPhoto: readonly (readonly PyramidLevel[])[],
+  candidatesPerPhoto: readonly (readonly { box: Box }[])[],
+): CropRequest[] {
+  return candidatesPerPhoto.flatMap((candidates, photo) =>
+    candidates.map((candidate) => ({ box: candidate.box, levels: levelsPerPhoto[photo] })),
+  );
 }
 
 function concatFloat32(parts: readonly Float32Array[]): Float32Array {

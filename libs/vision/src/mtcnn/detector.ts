@@ -8,9 +8,11 @@ import {
   type OnnxRuntimeOptions,
 } from '../onnx-session';
 import { clipBox } from './boxes';
+import type { Candidate } from './candidate';
 import { compareByScore } from './nms';
 import { finalizeCandidates } from './onet';
 import { resolveMtcnnOptions, type MtcnnOptions } from './options';
+import { proposeCandidatesPacked } from './packed-pnet';
 import { proposeCandidates } from './pnet';
 import { buildPyramid, pyramidScales, type PyramidLevel } from './pyramid';
 import { refineCandidates } from './rnet';
@@ -28,7 +30,7 @@ export interface FaceDetection {
 
 /**
  * MTCNN face detector (P-Net → R-Net → O-Net). Coordinates in and out are the pixels of the image
- * passed to detect(). Faces come back sorted by score, highest first (ties: left to right).
+ * passed in. Faces come back sorted by score, highest first (ties: left to right).
  */
 export class MtcnnDetector {
   private constructor(
@@ -49,28 +51,52 @@ export class MtcnnDetector {
     return new MtcnnDetector(pnet, rnet, onet, executionProvider, options);
   }
 
+  /** Faces in one image; the same as detectMany([image])[0]. */
   async detect(image: RgbImage): Promise<FaceDetection[]> {
-    assertRgbImage(image);
+    const [faces] = await this.detectMany([image]);
+    return faces;
+  }
+
+  /**
+   * Faces in each of several images (e.g. a micro-batch of photos): P-Net per pyramid level or
+   * per canvas of packed levels (options.pyramid), then one R-Net and one O-Net run over the
+   * candidate boxes of all the images. Returns one list per image, in order, each as detect()
+   * gives it.
+   */
+  async detectMany(images: readonly RgbImage[]): Promise<FaceDetection[][]> {
+    images.forEach(assertRgbImage);
     const { minFaceSize, scaleFactor, thresholds, maxFaces } = this.options;
-    const scales = pyramidScales(image.width, image.height, minFaceSize, scaleFactor);
-    if (scales.length === 0) return []; // image smaller than the smallest face searched for
+    const pyramids = await Promise.all(
+      images.map((image) => buildPyramid(image, pyramidScales(image.width, image.height, minFaceSize, scaleFactor))),
+    );
+    const cropSources = images.map((image, index) => cropLevels(image, pyramids[index]));
 
-    const pyramid = await buildPyramid(image, scales);
-    const cropSources = cropLevels(image, pyramid);
-
-    const proposals = await proposeCandidates(this.pnet, pyramid, thresholds[0]);
+    const proposals = await this.propose(pyramids);
     const refined = await refineCandidates(this.rnet, cropSources, proposals, thresholds[1]);
     const faces = await finalizeCandidates(this.onet, cropSources, refined, thresholds[2]);
 
-    return faces
-      .map((face) => ({ box: clipBox(face.box, image.width, image.height), score: face.score, landmarks: face.landmarks ?? [] }))
-      .sort(compareByScore)
-      .slice(0, maxFaces);
+    return faces.map((photoFaces, index) => toDetections(photoFaces, images[index], maxFaces));
   }
 
   async close(): Promise<void> {
     await closeOnnxSessions([this.pnet, this.rnet, this.onet]);
   }
+
+  /** Stage 1 for every photo; an image smaller than minFaceSize has no levels and no proposals. */
+  private async propose(pyramids: readonly PyramidLevel[][]): Promise<Candidate[][]> {
+    const threshold = this.options.thresholds[0];
+    if (this.options.pyramid === 'packed') return proposeCandidatesPacked(this.pnet, pyramids, threshold);
+    const proposals: Candidate[][] = [];
+    for (const levels of pyramids) proposals.push(await proposeCandidates(this.pnet, levels, threshold));
+    return proposals;
+  }
+}
+
+function toDetections(faces: readonly Candidate[], image: RgbImage, maxFaces: number): FaceDetection[] {
+  return faces
+    .map((face) => ({ box: clipBox(face.box, image.width, image.height), score: face.score, landmarks: face.landmarks ?? [] }))
+    .sort(compareByScore)
+    .slice(0, maxFaces);
 }
 
 /**

@@ -6,6 +6,7 @@ test('resolveMtcnnOptions fills in defaults and ignores undefined overrides', ()
   assert.deepEqual(resolveMtcnnOptions(), DEFAULT_MTCNN_OPTIONS);
   assert.deepEqual(resolveMtcnnOptions({ minFaceSize: 60, maxFaces: undefined }), { ...DEFAULT_MTCNN_OPTIONS, minFaceSize: 60 });
   assert.deepEqual(resolveMtcnnOptions({ thresholds: [0.5, 0.6, 0.9] }).thresholds, [0.5, 0.6, 0.9]);
+  assert.equal(resolveMtcnnOptions({ pyramid: 'packed' }).pyramid, 'packed');
 });
 
 test('resolveMtcnnOptions rejects values the cascade cannot work with', () => {
@@ -13,4 +14,5 @@ test('resolveMtcnnOptions rejects values the cascade cannot work with', () => {
   assert.throws(() => resolveMtcnnOptions({ scaleFactor: 1 }), RangeError);
   assert.throws(() => resolveMtcnnOptions({ thresholds: [0.6, 0.7, 1.5] }), RangeError);
   assert.throws(() => resolveMtcnnOptions({ maxFaces: 0 }), RangeError);
+  assert.throws(() => resolveMtcnnOptions({ pyramid: 'tiled' as never }), RangeError);
 });

@@ -1,3 +1,13 @@
+/**
+ * How P-Net covers the pyramid. 'per-scale': the classic loop, one run per level. 'packed': the
+ * levels (of all the photos of a detectMany call) tiled onto one canvas, one run per canvas; it
+ * finds the same faces and pays off where each run has a high fixed cost (GPU), but on CPU it is
+ * a little slower (part of the canvas is empty space), hence the default.
+ */
+export type PyramidMode = 'per-scale' | 'packed';
+
+const PYRAMID_MODES: readonly PyramidMode[] = ['per-scale', 'packed'];
+
 export interface MtcnnOptions {
   /** Smallest face searched for, in working-image pixels. */
   minFaceSize: number;
@@ -7,6 +17,8 @@ export interface MtcnnOptions {
   thresholds: [number, number, number];
   /** Keep at most this many faces (the highest-scoring). */
   maxFaces: number;
+  /** One P-Net run per pyramid level, or per canvas of packed levels (see PyramidMode). */
+  pyramid: PyramidMode;
 }
 
 export const DEFAULT_MTCNN_OPTIONS: Readonly<MtcnnOptions> = Object.freeze({
@@ -14,6 +26,7 @@ export const DEFAULT_MTCNN_OPTIONS: Readonly<MtcnnOptions> = Object.freeze({
   scaleFactor: 0.709,
   thresholds: [0.6, 0.7, 0.7] as [number, number, number],
   maxFaces: 100,
+  pyramid: 'per-scale',
 });
 
 export function resolveMtcnnOptions(overrides: Partial<MtcnnOptions> = {}): MtcnnOptions {
@@ -31,6 +44,9 @@ export function resolveMtcnnOptions(overrides: Partial<MtcnnOptions> = {}): Mtcn
   }
   if (!Number.isInteger(options.maxFaces) || options.maxFaces < 1) {
     throw new RangeError(`maxFaces must be a positive integer, got ${options.maxFaces}`);
+  }
+  if (!PYRAMID_MODES.includes(options.pyramid)) {
+    throw new RangeError(`pyramid must be one of ${PYRAMID_MODES.join(', ')}, got ${String(options.pyramid)}`);
   }
   return options;
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createRgbImage } from '../image';
-import { generateCandidates } from './pnet';
+import { candidatesInWindow, generateCandidates, pnetInputSize, pnetMapSize } from './pnet';
 import { pickLevelForCrop, pyramidScales } from './pyramid';
-import { writeTransposedCrop, writeTransposedImage } from './tensor';
+import { replicateOddTileEdges, writeTransposedCrop, writeTransposedImage, writeTransposedTile } from './tensor';
 
 const normalized = (value: number) => (value - 127.5) / 128;
 
@@ -26,6 +26,36 @@ test('writeTransposedImage lays out [W, H, 3] with (v − 127.5) / 128', () => {
       assert.ok(Math.abs(out[index + 2] - normalized(200)) < 1e-6);
     }
   }
+});
+
+test('writeTransposedTile places the image at (left, top) of a taller, wider canvas', () => {
+  const canvasWidth = 6;
+  const canvasHeight = 5;
+  const out = new Float32Array(canvasWidth * canvasHeight * 3);
+  writeTransposedTile(smallImage(), out, 0, canvasHeight, 2, 1);
+  for (let x = 0; x < canvasWidth; x++) {
+    for (let y = 0; y < canvasHeight; y++) {
+      const inside = x >= 2 && x < 5 && y >= 1 && y < 3;
+      const expected = inside ? normalized(10 * (x - 2) + (y - 1)) : 0;
+      assert.ok(Math.abs(out[(x * canvasHeight + y) * 3] - expected) < 1e-6, `canvas (${x}, ${y})`);
+    }
+  }
+});
+
+test('replicateOddTileEdges copies the last column and row of an odd tile just past it', () => {
+  const canvasHeight = 4;
+  const out = new Float32Array(5 * canvasHeight * 3);
+  writeTransposedTile(smallImage(), out, 0, canvasHeight, 1, 1); // 3 × 2 at (1, 1): x 1..3, y 1..2
+  replicateOddTileEdges(out, 0, canvasHeight, 1, 1, 3, 2);
+  const red = (x: number, y: number) => out[(x * canvasHeight + y) * 3];
+  for (let y = 1; y <= 2; y++) assert.equal(red(4, y), red(3, y), `row ${y}`); // odd width: column 4 = column 3
+  for (let x = 0; x < 5; x++) assert.equal(red(x, 3), 0, `column ${x}`); // even height: no extra row
+  assert.equal(red(0, 1), 0);
+
+  const square = new Float32Array(4 * 4 * 3);
+  writeTransposedTile(smallImage(), square, 0, 4, 0, 0);
+  replicateOddTileEdges(square, 0, 4, 0, 0, 3, 3); // as if 3 × 3: odd both ways, corner included
+  assert.equal(square[(3 * 4 + 3) * 3], square[(2 * 4 + 2) * 3]);
 });
 
 test('writeTransposedCrop of the whole image at its own size equals the transposed image', () => {
@@ -66,6 +96,25 @@ test('generateCandidates reads transposed P-Net maps (cell x, y at x·mapHeight 
     [0.1, 0.2, 0.3, 0.4],
   );
   assert.ok(Math.abs(candidates[0].score - 0.9) < 1e-6);
+});
+
+test('candidatesInWindow reads one tile of a larger map, with boxes relative to the tile', () => {
+  const mapWidth = 6;
+  const mapHeight = 5;
+  const probabilities = new Float32Array(mapWidth * mapHeight * 2);
+  const regressions = new Float32Array(mapWidth * mapHeight * 4);
+  probabilities[(4 * mapHeight + 3) * 2 + 1] = 0.9; // map cell (4, 3) = window cell (1, 1)
+  probabilities[(1 * mapHeight + 1) * 2 + 1] = 0.95; // outside the window
+  const window = { left: 3, top: 2, width: 2, height: 2 };
+  const candidates = candidatesInWindow(probabilities, regressions, mapHeight, window, { scaleX: 1, scaleY: 1 }, 0.6);
+  assert.equal(candidates.length, 1);
+  assert.deepEqual(candidates[0].box, { x1: 2, y1: 2, x2: 14, y2: 14 });
+});
+
+test('P-Net input and map sizes: odd sides gain a pixel but no map cell', () => {
+  assert.deepEqual([12, 13, 14, 45, 46].map(pnetInputSize), [12, 14, 14, 46, 46]);
+  assert.deepEqual([12, 13, 14, 45, 46].map(pnetMapSize), [1, 2, 2, 18, 18]);
+  for (let size = 12; size < 40; size++) assert.equal(pnetMapSize(pnetInputSize(size)), pnetMapSize(size));
 });
 
 test('pyramidScales start at 12 / minFaceSize and stop before the image is under 12 px', () => {

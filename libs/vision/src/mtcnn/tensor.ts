@@ -11,15 +11,32 @@ const INVERSE_STD = 1 / 128;
 
 /** Writes the whole image as one [W, H, 3] transposed, normalised tensor item at `offset`. */
 export function writeTransposedImage(image: RgbImage, out: Float32Array, offset = 0): void {
+  writeTransposedTile(image, out, offset, image.height, 0, 0);
+}
+
+/**
+ * Writes the image transposed and normalised into a larger [canvasWidth, canvasHeight, 3] tensor
+ * item at `offset`, with the image's top-left corner at canvas pixel (left, top).
+ */
+export function writeTransposedTile(
+  image: RgbImage,
+  out: Float32Array,
+  offset: number,
+  canvasHeight: number,
+  left: number,
+  top: number,
+): void {
   const { data, width, height } = image;
+  const columnStride = canvasHeight * 3;
   for (let y = 0; y < height; y++) {
     let source = y * width * 3;
+    let target = offset + (left * canvasHeight + top + y) * 3;
     for (let x = 0; x < width; x++) {
-      const target = offset + (x * height + y) * 3;
       out[target] = (data[source] - MEAN) * INVERSE_STD;
       out[target + 1] = (data[source + 1] - MEAN) * INVERSE_STD;
       out[target + 2] = (data[source + 2] - MEAN) * INVERSE_STD;
       source += 3;
+      target += columnStride;
     }
   }
 }
@@ -87,6 +104,34 @@ export function writeTransposedCrop(image: RgbImage, box: Box, size: number, out
           weightBottom * (weightLeft * data[bottomLeft + channel] + weightRight * data[bottomRight + channel]);
         out[target + channel] = (value - MEAN) * INVERSE_STD;
       }
+    }
+  }
+}
+
+/**
+ * For a tile written with writeTransposedTile: copies its last column into the canvas column just
+ * right of it when its width is odd, and likewise its last row below it when its height is odd.
+ */
+export function replicateOddTileEdges(
+  out: Float32Array,
+  offset: number,
+  canvasHeight: number,
+  left: number,
+  top: number,
+  width: number,
+  height: number,
+): void {
+  const columnLength = canvasHeight * 3;
+  const columnStart = (x: number) => offset + x * columnLength + top * 3;
+  if (width % 2 === 1) {
+    const source = columnStart(left + width - 1);
+    out.copyWithin(columnStart(left + width), source, source + height * 3);
+  }
+  if (height % 2 === 1) {
+    const columns = width + (width % 2);
+    for (let x = left; x < left + columns; x++) {
+      const source = columnStart(x) + (height - 1) * 3;
+      out.copyWithin(source + 3, source, source + 3);
     }
   }
 }
