@@ -57,6 +57,11 @@ export const configSchema = z.object({
   DETECT_MAX_SIDE: int(64, 8192).default(1024),
   DETECT_MIN_FACE_PX: int(12, 1000).default(40),
   DETECT_MAX_FACES: int(1, 1000).default(100),
+  /**
+   * P-Net over each pyramid level (per-scale) or over all levels packed on one canvas
+   * (packed): the same faces; packed saves runs, which pays where a run is costly (GPU).
+   */
+  DETECT_PYRAMID: z.enum(['per-scale', 'packed']).default('per-scale'),
 
   CLUSTER_INTERVAL_SECONDS: int(1, 86_400).default(30),
   CLUSTER_MIN_CLUSTER_SIZE: int(2, 1000).default(2),

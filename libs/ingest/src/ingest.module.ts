@@ -13,7 +13,7 @@ export function createFaceAnalyzer(config: AppConfig): Promise<FaceAnalyzer> {
       logger: new Logger('Vision'),
     },
     decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
-    detector: { minFaceSize: config.DETECT_MIN_FACE_PX, maxFaces: config.DETECT_MAX_FACES },
+    detector: { minFaceSize: config.DETECT_MIN_FACE_PX, maxFaces: config.DETECT_MAX_FACES, pyramid: config.DETECT_PYRAMID },
   });
 }
 
