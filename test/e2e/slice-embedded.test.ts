@@ -16,7 +16,7 @@ describeSlice('slice, embedded (all-in-one, PGlite, in-database queue)', async (
   });
   return {
     baseUrl: service.baseUrl!,
-    expected: { database: 'pglite', queue: 'postgres' },
+    expected: { database: 'pglite', queue: 'postgres', runsModels: true },
     logs: () => service.logs,
     teardown: async () => {
       await service.stop();

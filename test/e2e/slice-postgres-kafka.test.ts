@@ -36,7 +36,7 @@ describeSlice('slice, production (api + worker processes, PostgreSQL, Kafka)', a
   }
   return {
     baseUrl: api.baseUrl!,
-    expected: { database: 'postgres', queue: 'kafka' },
+    expected: { database: 'postgres', queue: 'kafka', runsModels: false },
     logs: () => [...api.logs.map((line) => `api: ${line}`), ...worker.logs.map((line) => `worker: ${line}`)],
     teardown: async () => {
       await Promise.all([api.stop(), worker.stop()]);

@@ -18,7 +18,7 @@ export const sliceUploadLimitBytes = 1_000_000;
 export interface SliceDeployment {
   baseUrl: string;
   /** What /health must report, proving which adapters the deployment really uses. */
-  expected: { database: 'pglite' | 'postgres'; queue: 'postgres' | 'kafka' };
+  expected: { database: 'pglite' | 'postgres'; queue: 'postgres' | 'kafka'; runsModels: boolean };
   /** Processes' logs, printed when a test fails. */
   logs(): string[];
   teardown(): Promise<void>;
@@ -93,8 +93,20 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
 
     test('health: the deployment runs on the expected database and queue', () =>
       dumpLogsOnFailure(async () => {
-        const health = await getJson<{ status: string; database: string; queue: string }>(`${deployment.baseUrl}/health`);
-        assert.deepEqual(health, { status: 'ok', ...deployment.expected });
+        const health = await getJson<{
+          status: string;
+          database: string;
+          queue: string;
+          vision?: { executionProvider: string; embedder: string };
+        }>(`${deployment.baseUrl}/health`);
+        const { runsModels, ...adapters } = deployment.expected;
+        assert.deepEqual({ status: health.status, database: health.database, queue: health.queue }, { status: 'ok', ...adapters });
+        if (runsModels) {
+          assert.ok(health.vision && ['cpu', 'cuda'].includes(health.vision.executionProvider), JSON.stringify(health));
+          assert.equal(health.vision.embedder, 'mobilefacenet-192');
+        } else {
+          assert.equal(health.vision, undefined, 'an API-only process loads no models');
+        }
       }));
 
     test('upload: several files in one request are accepted and queued (202)', () =>

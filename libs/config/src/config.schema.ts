@@ -57,6 +57,10 @@ export const configSchema = z.object({
   DETECT_MAX_SIDE: int(64, 8192).default(1024),
   DETECT_MIN_FACE_PX: int(12, 1000).default(40),
   DETECT_MAX_FACES: int(1, 1000).default(100),
+  /** Face-probability thresholds of MTCNN's three stages. */
+  DETECT_PNET_THRESHOLD: z.coerce.number().min(0).max(1).default(0.6),
+  DETECT_RNET_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  DETECT_ONET_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   /**
    * P-Net over each pyramid level (per-scale) or over all levels packed on one canvas
    * (packed): the same faces; packed saves runs, which pays where a run is costly (GPU).

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { FaceAnalyzer } from '@facecloud/vision';
@@ -13,7 +13,12 @@ export function createFaceAnalyzer(config: AppConfig): Promise<FaceAnalyzer> {
       logger: new Logger('Vision'),
     },
     decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
-    detector: { minFaceSize: config.DETECT_MIN_FACE_PX, maxFaces: config.DETECT_MAX_FACES, pyramid: config.DETECT_PYRAMID },
+    detector: {
+      minFaceSize: config.DETECT_MIN_FACE_PX,
+      maxFaces: config.DETECT_MAX_FACES,
+      pyramid: config.DETECT_PYRAMID,
+      thresholds: [config.DETECT_PNET_THRESHOLD, config.DETECT_RNET_THRESHOLD, config.DETECT_ONET_THRESHOLD],
+    },
   });
 }
 
@@ -26,7 +31,11 @@ class AnalyzerLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The vision pipeline wired for a worker process; needs the global config and storage modules. */
+/**
+ * The vision pipeline wired for a worker process; needs the global config and storage
+ * modules. Global so that, in one process with the API, /health can report the provider.
+ */
+@Global()
 @Module({
   providers: [
     { provide: FACE_ANALYZER, inject: [APP_CONFIG], useFactory: createFaceAnalyzer },

@@ -56,6 +56,7 @@ export class PhotoIngestService {
       analyzer.embedderName,
       `side${config.DETECT_MAX_SIDE}`,
       `minface${config.DETECT_MIN_FACE_PX}`,
+      `thr${config.DETECT_PNET_THRESHOLD},${config.DETECT_RNET_THRESHOLD},${config.DETECT_ONET_THRESHOLD}`,
     ].join('/');
     this.workerId = config.WORKER_ID ?? `${hostname()}:${process.pid}`;
   }

@@ -17,6 +17,10 @@ export interface FaceEmbedder {
   /** Identifies the model; embeddings of different models are not comparable. */
   readonly modelName: string;
   readonly dimension: number;
+  /** Side of the square aligned crop the model takes. */
+  readonly inputSize: number;
+  /** Pixel normalisation the model was trained with: (value − mean) / scale, per channel. */
+  readonly normalization: { mean: number; scale: number };
   /** One L2-normalised embedding per face, computed in a single batched run. */
   embed(faces: RgbImage[]): Promise<Float32Array[]>;
   close(): Promise<void>;
@@ -35,6 +39,7 @@ export class MobileFaceNetEmbedder implements FaceEmbedder {
   readonly modelName = 'mobilefacenet-192';
   readonly dimension = 192;
   readonly inputSize = ALIGNED_FACE_SIZE;
+  readonly normalization = { mean: 127.5, scale: 128 };
 
   private constructor(
     private readonly session: InferenceSession,
@@ -68,7 +73,7 @@ export class MobileFaceNetEmbedder implements FaceEmbedder {
     if (faces.length === 0) return [];
     const itemLength = this.inputSize * this.inputSize * 3;
     const input = new Float32Array(faces.length * itemLength);
-    faces.forEach((face, index) => writeNormalized(face.data, input, index * itemLength));
+    faces.forEach((face, index) => writeNormalized(face.data, input, index * itemLength, this.normalization));
 
     const [output] = await runByPosition(this.session, float32Tensor(input, [faces.length, this.inputSize, this.inputSize, 3]));
     if (output.dims[1] !== this.dimension) {
@@ -81,7 +86,7 @@ export class MobileFaceNetEmbedder implements FaceEmbedder {
   }
 }
 
-/** NHWC copy with (value − 127.5) / 128 (no transposition: this model was trained in TensorFlow). */
-function writeNormalized(pixels: Buffer, out: Float32Array, offset: number): void {
-  for (let i = 0; i < pixels.length; i++) out[offset + i] = (pixels[i] - 127.5) / 128;
+/** NHWC copy with (value − mean) / scale (no transposition: this model was trained in TensorFlow). */
+function writeNormalized(pixels: Buffer, out: Float32Array, offset: number, { mean, scale }: { mean: number; scale: number }): void {
+  for (let i = 0; i < pixels.length; i++) out[offset + i] = (pixels[i] - mean) / scale;
 }
