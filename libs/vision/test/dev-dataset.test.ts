@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { skipWithoutDatasets } from '../../../test/support/paths';
-import { FaceAnalyzer, type AnalyzedFace, type PhotoAnalysis } from '../src/face-analyzer';
+import { FaceAnalyzer, type PhotoAnalysis } from '../src/face-analyzer';
 import { cosineSimilarity } from '../src/vector';
+import { labelledFace } from '../../../tools/eval/labelled-face';
 import {
   devDatasetDir,
   readDevManifest,
@@ -100,25 +101,6 @@ test('dev dataset: detection and embedding quality', { skip }, async (t) => {
     assert.ok(accuracy > 0.95);
   });
 });
-
-/** The labelled person is the centred, largest face (LFW photos often show part of a second one). */
-function labelledFace(analysis: PhotoAnalysis): AnalyzedFace | undefined {
-  let best: AnalyzedFace | undefined;
-  let bestRank = -Infinity;
-  for (const face of analysis.faces) {
-    const relativeWidth = (face.box.x2 - face.box.x1) / analysis.width;
-    const offCentre = Math.hypot(
-      (face.box.x1 + face.box.x2) / 2 / analysis.width - 0.5,
-      (face.box.y1 + face.box.y2) / 2 / analysis.height - 0.5,
-    );
-    const rank = relativeWidth - offCentre;
-    if (rank > bestRank) {
-      bestRank = rank;
-      best = face;
-    }
-  }
-  return best;
-}
 
 /**
  * Accuracy of "same person iff cosine ≥ threshold" at the best threshold, balanced so the many
