@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { findRepoRoot } from '@facecloud/config';
 
 /** Repository root, whether running from sources or from the compiled `dist/` tree. */
-export const repoRoot = resolve(__dirname, __dirname.includes(`${'/'}dist${'/'}`) ? '../../..' : '../..');
+export const repoRoot = findRepoRoot();
 
 /**
  * Labelled photo sets used by integration tests and evaluation. They are not part of the

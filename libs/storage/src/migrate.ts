@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { findRepoRoot } from '@facecloud/config';
 import { runner } from 'node-pg-migrate';
 import type { Pool } from 'pg';
 
 /** SQL migrations shipped with the repository (`migrations/*.sql`). */
-export const migrationsDir = resolve(__dirname, __dirname.includes('/dist/') ? '../../../../migrations' : '../../../migrations');
+export const migrationsDir = join(findRepoRoot(), 'migrations');
 
 /** Applies pending migrations; safe to call from several processes (advisory lock). */
 export async function runMigrations(pool: Pool, log: (message: string) => void = () => undefined): Promise<string[]> {
