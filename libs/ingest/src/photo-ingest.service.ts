@@ -75,7 +75,8 @@ export class PhotoIngestService {
       }
     }
     const startedAt = performance.now();
-    const analyses = await this.analyzeAll(toAnalyze.map((item) => item.bytes));
+    // R-Net, O-Net and the embedder each run once over the faces of all the batch's photos.
+    const analyses = toAnalyze.length ? await this.analyzer.analyzeMany(toAnalyze.map((item) => item.bytes)) : [];
     const analyzeMs = performance.now() - startedAt;
     for (const [position, { index, photo }] of toAnalyze.entries()) {
       const analysis = analyses[position];
@@ -118,14 +119,6 @@ export class PhotoIngestService {
     if (!(await this.blobs.exists(photo.sha256))) throw new PermanentFailure('original is missing from the blob store');
     await this.photos.markProcessing(pool, photo.id);
     return { photo, bytes: await this.blobs.readBuffer(photo.sha256) };
-  }
-
-  /**
-   * Analyses the batch's photos together: R-Net, O-Net and the embedder each run once over
-   * all their faces. A photo that fails yields its Error in place.
-   */
-  private async analyzeAll(photos: Buffer[]): Promise<Array<PhotoAnalysis | Error>> {
-    return photos.length === 0 ? [] : this.analyzer.analyzeMany(photos);
   }
 
   private async store(photo: Photo, analysis: PhotoAnalysis, attempt: number): Promise<void> {

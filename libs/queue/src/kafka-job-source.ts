@@ -106,7 +106,7 @@ export class KafkaJobSource implements IngestJobSource {
       } catch (error) {
         // A malformed message can never succeed: park it and keep the partition flowing.
         this.options.onError?.(`dead-lettering malformed message at offset ${message.offset}`, error);
-        await this.publishDeadLetter(message.value, { attempts: 1, reason: errorMessage(error) });
+        await this.publishDeadLetter(null, message.value, { attempts: 1, reason: errorMessage(error) });
       }
     }
     const { maxAttempts, backoffMs } = this.options.retry;
@@ -129,27 +129,26 @@ export class KafkaJobSource implements IngestJobSource {
 
   private async giveUp(job: IngestJob, error: unknown, giveUp: IngestJobGiveUp): Promise<void> {
     await giveUp(job, error);
-    await this.publishDeadLetter(Buffer.from(JSON.stringify({ photoId: job.photoId, ownerId: job.ownerId })), {
+    const letter: DeadLetterMessage = {
+      photoId: job.photoId,
+      ownerId: job.ownerId,
       attempts: job.attempt,
       reason: errorMessage(error),
-      ownerId: job.ownerId,
-      photoId: job.photoId,
-    });
+    };
+    await this.publishDeadLetter(job.ownerId, JSON.stringify(letter), letter);
   }
 
+  /** The value is the structured letter, or the original bytes of a message that could not be read. */
   private async publishDeadLetter(
-    original: Buffer | null,
-    details: Partial<DeadLetterMessage> & { attempts: number; reason: string },
+    key: string | null,
+    value: string | Buffer | null,
+    failure: { attempts: number; reason: string },
   ): Promise<void> {
     await this.producer!.send({
       topic: this.options.deadLetterTopic,
       acks: -1,
       messages: [
-        {
-          key: details.ownerId ?? null,
-          value: details.photoId ? JSON.stringify(details) : original,
-          headers: { 'x-failure-reason': details.reason, 'x-attempts': String(details.attempts) },
-        },
+        { key, value, headers: { 'x-failure-reason': failure.reason, 'x-attempts': String(failure.attempts) } },
       ],
     });
   }

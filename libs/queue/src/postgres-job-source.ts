@@ -6,6 +6,7 @@ import {
   type IngestBatchHandler,
   type IngestJobGiveUp,
   type IngestJobSource,
+  type JobResult,
   type RetryPolicy,
 } from './ingest-job';
 import { Wakeup } from './wakeup';
@@ -66,7 +67,7 @@ export class PostgresJobSource implements IngestJobSource {
     }
   }
 
-  private async settle(job: ClaimedJob, result: Awaited<ReturnType<IngestBatchHandler>>[number], giveUp: IngestJobGiveUp) {
+  private async settle(job: ClaimedJob, result: JobResult, giveUp: IngestJobGiveUp) {
     try {
       if (result.status === 'done') {
         await this.jobs.complete(this.pool, job.id);

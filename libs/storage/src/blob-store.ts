@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -49,10 +49,8 @@ export class LocalBlobStore implements BlobStore {
     return createReadStream(this.pathOf(sha256));
   }
 
-  async readBuffer(sha256: string): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.read(sha256)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+  readBuffer(sha256: string): Promise<Buffer> {
+    return readFile(this.pathOf(sha256));
   }
 
   async exists(sha256: string): Promise<boolean> {

@@ -47,28 +47,23 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+const repositories = [
+  PhotoRepository,
+  FaceRepository,
+  PersonRepository,
+  IngestJobRepository,
+  ClusteringRunRepository,
+  DeadLetterRepository,
+];
+
 @Global()
 @Module({
   providers: [
     { provide: DATABASE, inject: [APP_CONFIG], useFactory: openDatabaseFromConfig },
     { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new LocalBlobStore(blobDirFromConfig(config)) },
     DatabaseLifecycle,
-    PhotoRepository,
-    FaceRepository,
-    PersonRepository,
-    IngestJobRepository,
-    ClusteringRunRepository,
-    DeadLetterRepository,
+    ...repositories,
   ],
-  exports: [
-    DATABASE,
-    BLOB_STORE,
-    PhotoRepository,
-    FaceRepository,
-    PersonRepository,
-    IngestJobRepository,
-    ClusteringRunRepository,
-    DeadLetterRepository,
-  ],
+  exports: [DATABASE, BLOB_STORE, ...repositories],
 })
 export class StorageModule {}
