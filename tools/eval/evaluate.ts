@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hdbscan, keepOneFacePerPhoto, noiseAsSingletons, adjustedRandIndex, type ClusterMember } from '@facecloud/clustering';
+import { adjustedRandIndex, groupFaces, noiseAsSingletons } from '@facecloud/clustering';
 import {
   cosineSimilarity,
   FaceAnalyzer,
@@ -409,19 +409,12 @@ function trashReport(nonFaces: readonly AnalyzedFace[], faces: readonly Labelled
   );
 }
 
-/** HDBSCAN over the labelled faces, then one face per photo, as FaceClusteringService does. */
+/** The labelled faces grouped exactly as the clusterer groups a library (groupFaces). */
 function clusterLabelledFaces(faces: readonly LabelledFace[]): { report: EvalReport['clustering']; errors: GallerySection } {
-  const { labels, probabilities, clusterCount } = hdbscan(
-    faces.map((item) => item.face.embedding),
-    { ...CLUSTERING, metric: 'cosine' },
+  const clusters = groupFaces(
+    faces.map((item) => ({ photoId: item.photo.path, embedding: item.face.embedding })),
+    CLUSTERING,
   );
-  const members: ClusterMember[][] = Array.from({ length: clusterCount }, () => []);
-  labels.forEach((label, i) => {
-    if (label >= 0) members[label].push({ faceId: String(i), photoId: faces[i].photo.path, strength: probabilities[i] });
-  });
-  const clusters = keepOneFacePerPhoto(members)
-    .clusters.map((cluster) => cluster.map((member) => Number(member.faceId)))
-    .filter((cluster) => cluster.length >= CLUSTERING.minClusterSize);
   const predicted = new Int32Array(faces.length).fill(-1);
   clusters.forEach((cluster, c) => cluster.forEach((i) => (predicted[i] = c)));
 

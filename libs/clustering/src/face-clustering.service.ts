@@ -9,8 +9,7 @@ import {
   type ClusteringRunResult,
   type Database,
 } from '@facecloud/storage';
-import { hdbscan } from './hdbscan';
-import { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
+import { groupFaces } from './group-faces';
 import { matchClustersToPersons } from './person-matching';
 
 /** Groups one owner's faces into persons and writes the result in one transaction. */
@@ -32,22 +31,10 @@ export class FaceClusteringService {
     const startedAt = performance.now();
     try {
       const faces = await this.faces.listEmbeddings(pool, ownerId);
-      const { labels, probabilities, clusterCount } = hdbscan(
-        faces.map((face) => face.embedding),
-        {
-          minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
-          minSamples: this.config.CLUSTER_MIN_SAMPLES,
-          metric: 'cosine',
-        },
-      );
-      const members: ClusterMember[][] = Array.from({ length: clusterCount }, () => []);
-      labels.forEach((label, i) => {
-        if (label >= 0) members[label].push({ faceId: faces[i].id, photoId: faces[i].photoId, strength: probabilities[i] });
-      });
-      const { clusters } = keepOneFacePerPhoto(members);
-      const groups = clusters
-        .map((cluster) => cluster.map((member) => member.faceId))
-        .filter((faceIds) => faceIds.length >= this.config.CLUSTER_MIN_CLUSTER_SIZE);
+      const groups = groupFaces(faces, {
+        minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
+        minSamples: this.config.CLUSTER_MIN_SAMPLES,
+      }).map((group) => group.map((index) => faces[index].id));
       const assignments = matchClustersToPersons(groups, new Map(faces.map((face) => [face.id, face.personId])));
       const assignedCount = groups.reduce((sum, faceIds) => sum + faceIds.length, 0);
       const result: ClusteringRunResult = {
