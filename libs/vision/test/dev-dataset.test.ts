@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import { skipWithoutDatasets } from '../../../test/support/paths';
 import { FaceAnalyzer, type PhotoAnalysis } from '../src/face-analyzer';
 import { cosineSimilarity } from '../src/vector';
+import { percentile } from '../../../tools/bench/stats';
 import { labelledFace } from '../../../tools/eval/labelled-face';
+import { bestBalancedAccuracy, mean } from '../../../tools/eval/metrics';
 import {
   devDatasetDir,
   readDevManifest,
@@ -91,7 +93,7 @@ test('dev dataset: detection and embedding quality', { skip }, async (t) => {
         (labelled[i].identity === labelled[j].identity ? same : different).push(similarity);
       }
     }
-    const { accuracy, threshold } = bestVerificationAccuracy(same, different);
+    const { accuracy, threshold } = bestBalancedAccuracy(same, different);
     t.diagnostic(
       `${labelled.length} labelled faces: mean cosine same ${mean(same).toFixed(3)} (${same.length} pairs), ` +
         `different ${mean(different).toFixed(3)} (${different.length} pairs); ` +
@@ -101,31 +103,3 @@ test('dev dataset: detection and embedding quality', { skip }, async (t) => {
     assert.ok(accuracy > 0.95);
   });
 });
-
-/**
- * Accuracy of "same person iff cosine ≥ threshold" at the best threshold, balanced so the many
- * different-identity pairs do not dominate: (true-accept rate + true-reject rate) / 2.
- */
-function bestVerificationAccuracy(same: number[], different: number[]): { accuracy: number; threshold: number } {
-  const sortedSame = [...same].sort((a, b) => a - b);
-  const sortedDifferent = [...different].sort((a, b) => a - b);
-  let best = { accuracy: 0, threshold: 0 };
-  // Sweep the thresholds upwards; the two indices count the pairs below the current threshold.
-  let sameBelow = 0;
-  let differentBelow = 0;
-  for (const threshold of [...sortedSame, ...sortedDifferent].sort((a, b) => a - b)) {
-    while (sameBelow < sortedSame.length && sortedSame[sameBelow] < threshold) sameBelow++;
-    while (differentBelow < sortedDifferent.length && sortedDifferent[differentBelow] < threshold) differentBelow++;
-    const accuracy = ((sortedSame.length - sameBelow) / sortedSame.length + differentBelow / sortedDifferent.length) / 2;
-    if (accuracy > best.accuracy) best = { accuracy, threshold };
-  }
-  return best;
-}
-
-function mean(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
-}
