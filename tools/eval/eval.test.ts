@@ -79,6 +79,10 @@ test('eval command: summary on stdout, progress on stderr, report.json and a sel
   assert.equal(report.clustering.faces, 4);
   assert.equal(report.clustering.identities, 2);
   assert.equal(report.clustering.impureClusters, 0);
+  // Four faces fill one cell of the scalable path's index, where it is exact.
+  assert.equal(report.clustering.scalable.agreementWithExact, 1);
+  assert.equal(report.clustering.scalable.clusters, report.clustering.clusters);
+  assert.equal(report.clustering.sweep.length, 5);
   for (const score of [report.clustering.pairwise, report.clustering.bcubed]) {
     assert.equal(score.precision, 1);
     assert.ok(score.recall >= 0 && score.recall <= 1);

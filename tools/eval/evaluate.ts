@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adjustedRandIndex, groupFaces, noiseAsSingletons } from '@facecloud/clustering';
+import { adjustedRandIndex, clusterFaces, noiseAsSingletons, type ClusterableFace } from '@facecloud/clustering';
 import {
   cosineSimilarity,
   FaceAnalyzer,
@@ -49,6 +49,19 @@ export interface EvalOptions {
 
 /** As the clusterer's defaults (CLUSTER_MIN_CLUSTER_SIZE, CLUSTER_MIN_SAMPLES). */
 export const CLUSTERING = { minClusterSize: 2, minSamples: 2 } as const;
+/**
+ * The scalable path's index on the dev set. A few hundred faces fill one default cell, where the
+ * scalable path is exact; cells this small make its search as partial as a large library's.
+ */
+export const PARTIAL_INDEX = { cellSize: 16, probeCount: 8 } as const;
+/** minClusterSize/minSamples pairs scored for tuning (both paths). */
+export const CLUSTERING_SWEEP: ReadonlyArray<readonly [number, number]> = [
+  [2, 1],
+  [2, 2],
+  [3, 2],
+  [3, 3],
+  [4, 4],
+];
 export const TARGET_FAR = 1e-3;
 /** The production decode defaults (DETECT_MAX_SIDE, DECODE_MAX_INPUT_PIXELS). */
 export const EVAL_DECODE: DecodeOptions = { maxSide: 1024, maxInputPixels: 100_000_000 };
@@ -123,19 +136,26 @@ export interface EvalReport {
     trashHardNegatives: FilterReport;
     note: string;
   };
-  clustering: {
+  /** The exact path (as the clusterer runs it up to 2000 faces), plus the scalable path and a parameter sweep. */
+  clustering: PartitionScores & {
     faces: number;
     identities: number;
-    clusters: number;
-    noise: number;
     /** Identities with a single labelled face: they can only be right as noise. */
     singletonIdentities: number;
-    pairwise: PrecisionRecall;
-    bcubed: PrecisionRecall;
-    adjustedRandIndex: number;
-    /** Clusters holding more than one identity. */
-    impureClusters: number;
+    /** The scalable path (hdbscan-scalable.ts) with a partial index (PARTIAL_INDEX), same parameters. */
+    scalable: PartitionScores & { index: { cellSize: number; probeCount: number }; agreementWithExact: number };
+    sweep: Array<{ minClusterSize: number; minSamples: number; exact: PartitionScores; scalable: PartitionScores }>;
   };
+}
+
+export interface PartitionScores {
+  clusters: number;
+  noise: number;
+  pairwise: PrecisionRecall;
+  bcubed: PrecisionRecall;
+  adjustedRandIndex: number;
+  /** Clusters holding more than one identity. */
+  impureClusters: number;
 }
 
 /** Pictures for the HTML report: what went wrong, with the faces to look at. */
@@ -176,7 +196,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const [flipOn, flipOff] = options.flipAugment ? [labelled, labelledOther] : [labelledOther, labelled];
   const verification = { flipOn: verify(flipOn), flipOff: verify(flipOff) };
   const mainVerification = options.flipAugment ? verification.flipOn : verification.flipOff;
-  const clustering = clusterLabelledFaces(labelled);
+  const clustering = await clusterLabelledFaces(labelled);
 
   const report: EvalReport = {
     dataset: {
@@ -409,20 +429,42 @@ function trashReport(nonFaces: readonly AnalyzedFace[], faces: readonly Labelled
   );
 }
 
-/** The labelled faces grouped exactly as the clusterer groups a library (groupFaces). */
-function clusterLabelledFaces(faces: readonly LabelledFace[]): { report: EvalReport['clustering']; errors: GallerySection } {
-  const clusters = groupFaces(
-    faces.map((item) => ({ photoId: item.photo.path, embedding: item.face.embedding })),
-    CLUSTERING,
-  );
-  const predicted = new Int32Array(faces.length).fill(-1);
-  clusters.forEach((cluster, c) => cluster.forEach((i) => (predicted[i] = c)));
-
-  const asSingletons = noiseAsSingletons(predicted);
+/**
+ * The labelled faces grouped as the clusterer groups a library (clusterFaces: HDBSCAN + one face
+ * per photo), on the exact path and on the scalable one, plus the parameter sweep.
+ */
+async function clusterLabelledFaces(faces: readonly LabelledFace[]): Promise<{ report: EvalReport['clustering']; errors: GallerySection }> {
+  const clusterable: ClusterableFace[] = faces.map((item) => ({ photoId: item.photo.path, embedding: item.face.embedding }));
   const identities = faces.map((item) => item.identity);
   const identityCounts = countBy(identities);
   const identityIds = new Map([...identityCounts.keys()].map((identity, index) => [identity, index]));
-  const impure = clusters.filter((cluster) => new Set(cluster.map((i) => identities[i])).size > 1);
+  const run = async (path: 'exact' | 'scalable', params: { minClusterSize: number; minSamples: number }) => {
+    if (faces.length < 2) return { groups: [] as number[][], predicted: new Int32Array(faces.length).fill(-1) };
+    const { groups } = await clusterFaces(clusterable, params, { path, index: PARTIAL_INDEX });
+    const predicted = new Int32Array(faces.length).fill(-1);
+    groups.forEach((group, g) => group.forEach((i) => (predicted[i] = g)));
+    return { groups, predicted };
+  };
+  const score = ({ groups, predicted }: { groups: number[][]; predicted: Int32Array }): PartitionScores => {
+    const asSingletons = noiseAsSingletons(predicted);
+    return {
+      clusters: groups.length,
+      noise: predicted.filter((label) => label < 0).length,
+      pairwise: pairwiseScores(asSingletons, identities),
+      bcubed: bcubedScores(asSingletons, identities),
+      adjustedRandIndex: faces.length < 2 ? 1 : adjustedRandIndex(asSingletons, identities.map((identity) => identityIds.get(identity) ?? -1)),
+      impureClusters: groups.filter((group) => new Set(group.map((i) => identities[i])).size > 1).length,
+    };
+  };
+
+  const exact = await run('exact', CLUSTERING);
+  const scalable = await run('scalable', CLUSTERING);
+  const sweep: EvalReport['clustering']['sweep'] = [];
+  for (const [minClusterSize, minSamples] of CLUSTERING_SWEEP) {
+    const params = { minClusterSize, minSamples };
+    sweep.push({ minClusterSize, minSamples, exact: score(await run('exact', params)), scalable: score(await run('scalable', params)) });
+  }
+  const impure = exact.groups.filter((cluster) => new Set(cluster.map((i) => identities[i])).size > 1);
   const errors: GallerySection = {
     title: 'Clusters mixing identities',
     note: `HDBSCAN (minClusterSize ${CLUSTERING.minClusterSize}, minSamples ${CLUSTERING.minSamples}, cosine) + one face per photo`,
@@ -431,16 +473,17 @@ function clusterLabelledFaces(faces: readonly LabelledFace[]): { report: EvalRep
       images: cluster.map((i) => faces[i].face.thumbnailJpeg),
     })),
   };
-  const report = {
+  const report: EvalReport['clustering'] = {
     faces: faces.length,
     identities: identityCounts.size,
-    clusters: clusters.length,
-    noise: predicted.filter((label) => label < 0).length,
     singletonIdentities: [...identityCounts.values()].filter((count) => count === 1).length,
-    pairwise: pairwiseScores(asSingletons, identities),
-    bcubed: bcubedScores(asSingletons, identities),
-    adjustedRandIndex: faces.length < 2 ? 1 : adjustedRandIndex(asSingletons, identities.map((identity) => identityIds.get(identity) ?? -1)),
-    impureClusters: impure.length,
+    ...score(exact),
+    scalable: {
+      ...score(scalable),
+      index: { ...PARTIAL_INDEX },
+      agreementWithExact: faces.length < 2 ? 1 : adjustedRandIndex(noiseAsSingletons(scalable.predicted), noiseAsSingletons(exact.predicted)),
+    },
+    sweep,
   };
   return { report, errors };
 }

@@ -89,8 +89,9 @@ function renderNumbers(report: EvalReport): string {
     ),
     `<p class="note">${escape(filters.note)}</p>`,
     '<h2>Clustering</h2>',
-    table(CLUSTERING_COLUMNS, [
+    table(['path', ...CLUSTERING_COLUMNS], [
       [
+        'exact',
         clustering.faces,
         clustering.identities,
         clustering.clusters,
@@ -100,6 +101,18 @@ function renderNumbers(report: EvalReport): string {
         [clustering.pairwise.precision, clustering.pairwise.recall, clustering.pairwise.f1].map((x) => fixed(x)).join(' / '),
         [clustering.bcubed.precision, clustering.bcubed.recall, clustering.bcubed.f1].map((x) => fixed(x)).join(' / '),
         fixed(clustering.adjustedRandIndex),
+      ],
+      [
+        `scalable (cells of ${clustering.scalable.index.cellSize}, ${clustering.scalable.index.probeCount} probed; ARI vs exact ${fixed(clustering.scalable.agreementWithExact)})`,
+        clustering.faces,
+        clustering.identities,
+        clustering.scalable.clusters,
+        clustering.scalable.noise,
+        clustering.singletonIdentities,
+        clustering.scalable.impureClusters,
+        [clustering.scalable.pairwise.precision, clustering.scalable.pairwise.recall, clustering.scalable.pairwise.f1].map((x) => fixed(x)).join(' / '),
+        [clustering.scalable.bcubed.precision, clustering.scalable.bcubed.recall, clustering.scalable.bcubed.f1].map((x) => fixed(x)).join(' / '),
+        fixed(clustering.scalable.adjustedRandIndex),
       ],
     ]),
   ].join('\n');

@@ -1,4 +1,4 @@
-import type { EvalReport, FilterReport, VerificationReport } from './evaluate';
+import type { EvalReport, FilterReport, PartitionScores, VerificationReport } from './evaluate';
 
 /** The report as a few lines of text for the terminal. */
 export function formatSummary(report: EvalReport): string {
@@ -31,14 +31,27 @@ export function formatSummary(report: EvalReport): string {
     filterLine('trash (noface/ low-threshold detections vs people/ faces)', filters.trashHardNegatives),
     `  note: ${filters.note}`,
     '',
-    'clustering (labelled people/ faces; HDBSCAN + one face per photo)',
+    'clustering (labelled people/ faces; HDBSCAN + one face per photo; exact path)',
     `  ${clustering.clusters} clusters for ${clustering.identities} identities (${clustering.singletonIdentities} with a single face), ` +
       `${clustering.noise}/${clustering.faces} faces noise, ${clustering.impureClusters} clusters mixing identities`,
     `  pairwise P ${fixed(clustering.pairwise.precision)} R ${fixed(clustering.pairwise.recall)} F1 ${fixed(clustering.pairwise.f1)}; ` +
       `BCubed P ${fixed(clustering.bcubed.precision)} R ${fixed(clustering.bcubed.recall)} F1 ${fixed(clustering.bcubed.f1)}; ` +
       `ARI ${fixed(clustering.adjustedRandIndex)}`,
+    `  scalable path (index: cells of ${clustering.scalable.index.cellSize}, ${clustering.scalable.index.probeCount} probed): ` +
+      `${clustering.scalable.clusters} clusters, ${clustering.scalable.noise} noise; pairwise F1 ${fixed(clustering.scalable.pairwise.f1)}; ` +
+      `BCubed F1 ${fixed(clustering.scalable.bcubed.f1)}; ARI ${fixed(clustering.scalable.adjustedRandIndex)}; ` +
+      `ARI vs exact ${fixed(clustering.scalable.agreementWithExact)}`,
+    '  minClusterSize/minSamples: exact clusters, pairwise F1, BCubed F1 | scalable the same',
+    ...clustering.sweep.map(
+      (row) =>
+        `    ${row.minClusterSize}/${row.minSamples}: ${sweepScores(row.exact)} | ${sweepScores(row.scalable)}`,
+    ),
   ];
   return lines.join('\n');
+}
+
+function sweepScores(scores: PartitionScores): string {
+  return `${scores.clusters} clusters, ${fixed(scores.pairwise.f1)}, ${fixed(scores.bcubed.f1)}`;
 }
 
 function verificationLine(label: string, v: VerificationReport): string {

@@ -3,7 +3,12 @@ import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { FaceClusteringService } from '@facecloud/clustering';
 import { Wakeup } from '@facecloud/queue';
 
-/** Every CLUSTER_INTERVAL_SECONDS, re-clusters the owners whose faces changed. */
+/**
+ * The clusterer's loop. Every CLUSTER_POLL_INTERVAL_MS: new faces join existing persons
+ * (incremental assignment) and queued runs are claimed and run; every
+ * CLUSTER_INTERVAL_SECONDS the schedule queues runs for libraries that changed enough. Any
+ * number of clusterer processes can run this loop side by side.
+ */
 @Injectable()
 export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ClusteringScheduler.name);
@@ -19,7 +24,10 @@ export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplic
   onApplicationBootstrap(): void {
     this.running = true;
     this.loop = this.run();
-    this.logger.log(`clustering changed libraries every ${this.config.CLUSTER_INTERVAL_SECONDS} s`);
+    this.logger.log(
+      `clustering changed libraries every ${this.config.CLUSTER_INTERVAL_SECONDS} s; ` +
+        `assigning new faces and taking queued runs every ${this.config.CLUSTER_POLL_INTERVAL_MS} ms`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -29,14 +37,24 @@ export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplic
   }
 
   private async run(): Promise<void> {
+    let nextSchedule = Date.now() + this.config.CLUSTER_INTERVAL_SECONDS * 1000;
     while (this.running) {
-      await this.wakeup.sleep(this.config.CLUSTER_INTERVAL_SECONDS * 1000);
+      await this.wakeup.sleep(this.config.CLUSTER_POLL_INTERVAL_MS);
       if (!this.running) break;
-      try {
-        await this.clustering.clusterChangedOwners();
-      } catch (error) {
-        this.logger.error(`clustering run failed: ${(error as Error).message}`);
+      if (Date.now() >= nextSchedule) {
+        nextSchedule = Date.now() + this.config.CLUSTER_INTERVAL_SECONDS * 1000;
+        await this.step('scheduling runs', () => this.clustering.scheduleDueRuns());
       }
+      await this.step('assigning new faces', () => this.clustering.assignPendingFaces());
+      await this.step('running queued runs', () => this.clustering.runQueued(() => !this.running));
+    }
+  }
+
+  private async step(what: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.error(`${what} failed: ${(error as Error).message}`);
     }
   }
 }

@@ -1,21 +1,65 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { metrics } from '@facecloud/metrics';
 import {
   ClusteringRunRepository,
   DATABASE,
   FaceRepository,
   PersonRepository,
   withTransaction,
+  type ClusteringPerson,
+  type ClusteringRun,
+  type ClusteringRunRequester,
   type ClusteringRunResult,
   type Database,
+  type FaceEmbedding,
+  type Queryable,
 } from '@facecloud/storage';
-import { groupFaces } from './group-faces';
-import { matchClustersToPersons } from './person-matching';
+import { clusterFaces } from './group-faces';
+import { voteForPerson, type VoteRule } from './neighbour-vote';
+import { resolvePersons, type ResolvedPersons } from './resolve-persons';
 
-/** Groups one owner's faces into persons and writes the result in one transaction. */
+interface RunInput {
+  faces: FaceEmbedding[];
+  persons: ClusteringPerson[];
+  exclusions: Map<string, Set<string>>;
+}
+
+/** What a run's result depends on besides the embeddings: placements and user decisions. */
+function decisionsKey(
+  faces: ReadonlyArray<{ id: string; personId: string | null; assignedBy: string; kind?: string }>,
+  persons: readonly ClusteringPerson[],
+  exclusions: ReadonlyMap<string, ReadonlySet<string>>,
+): string {
+  const faceKeys = faces.map((f) => `${f.id}:${f.personId ?? ''}:${f.assignedBy}:${f.kind ?? 'face'}`).sort();
+  const personKeys = persons.map((p) => `${p.id}:${p.name !== null}:${p.hidden}:${p.coverFaceId ?? ''}`).sort();
+  const exclusionKeys = [...exclusions].flatMap(([faceId, personIds]) => [...personIds].map((p) => `${faceId}:${p}`)).sort();
+  return `${faceKeys.join(',')}|${personKeys.join(',')}|${exclusionKeys.join(',')}`;
+}
+
+/** Serialization failures and deadlocks against concurrent user decisions: the attempt is repeated. */
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '40P01' || code === '40001';
+}
+
+const OPTIMISTIC_ATTEMPTS = 2;
+
+/**
+ * Groups owners' faces into persons. A run is a job (table `clustering_runs`): queued by the
+ * schedule, the API or an operator, claimed by any clusterer process, one at a time per
+ * owner; runs of different owners never wait for each other. Between runs, new faces join
+ * existing persons by a vote of their nearest assigned faces (incremental assignment).
+ * Every user decision (placed faces, "not this person", merges, names, hidden persons) is a
+ * constraint no run or assignment overrides (see resolvePersons).
+ */
 @Injectable()
 export class FaceClusteringService {
   private readonly logger = new Logger(FaceClusteringService.name);
+  private readonly claimer = `${hostname()}:${process.pid}`;
+  private iterativeScan: Promise<boolean> | undefined;
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
@@ -25,42 +69,237 @@ export class FaceClusteringService {
     private readonly runs: ClusteringRunRepository,
   ) {}
 
-  async clusterOwner(ownerId: string): Promise<ClusteringRunResult> {
+  private get voteRule(): VoteRule {
+    return {
+      neighbours: this.config.CLUSTER_ASSIGN_NEIGHBOURS,
+      minSimilarity: this.config.CLUSTER_ASSIGN_MIN_SIMILARITY,
+      minVotes: this.config.CLUSTER_ASSIGN_MIN_VOTES,
+    };
+  }
+
+  /** Re-clusters one owner now (queued as a job and run by this process) and returns the result. */
+  async clusterOwner(ownerId: string, requestedBy: ClusteringRunRequester = 'admin'): Promise<ClusteringRunResult> {
+    const run = await this.runNow(ownerId, requestedBy, this.config.CLUSTER_RUN_WAIT_SECONDS * 1000);
+    if (run.status === 'failed') throw new Error(`clustering run ${run.id} failed: ${run.error}`);
+    if (run.status !== 'done') throw new Error(`clustering run ${run.id} still ${run.status} after the wait`);
+    return { faceCount: run.faceCount ?? 0, personCount: run.personCount ?? 0, noiseCount: run.noiseCount ?? 0 };
+  }
+
+  /** Queues a run for the owner (or joins the one already queued); a clusterer takes it. */
+  requestRun(ownerId: string, requestedBy: ClusteringRunRequester): Promise<ClusteringRun> {
+    return this.runs.enqueue(this.database.pool, ownerId, requestedBy);
+  }
+
+  getRun(ownerId: string, runId: string): Promise<ClusteringRun | undefined> {
+    return this.runs.get(this.database.pool, ownerId, runId);
+  }
+
+  /**
+   * Queues a run and sees it finished: this process runs it unless a clusterer already took
+   * it, or waits while the owner's previous run finishes. Returns the run as it is when it
+   * finished or when `timeoutMs` ran out (then still queued or running).
+   */
+  async runNow(ownerId: string, requestedBy: ClusteringRunRequester, timeoutMs: number): Promise<ClusteringRun> {
     const { pool } = this.database;
-    const runId = await this.runs.start(pool, ownerId);
-    const startedAt = performance.now();
-    try {
-      const faces = await this.faces.listEmbeddings(pool, ownerId);
-      const groups = groupFaces(faces, {
-        minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
-        minSamples: this.config.CLUSTER_MIN_SAMPLES,
-      }).map((group) => group.map((index) => faces[index].id));
-      const assignments = matchClustersToPersons(groups, new Map(faces.map((face) => [face.id, face.personId])));
-      const assignedCount = groups.reduce((sum, faceIds) => sum + faceIds.length, 0);
-      const result: ClusteringRunResult = {
-        faceCount: faces.length,
-        personCount: groups.length,
-        noiseCount: faces.length - assignedCount,
-      };
-      await withTransaction(pool, async (client) => {
-        await this.persons.applyAssignments(client, ownerId, assignments);
-        await this.runs.finish(client, runId, result);
-      });
-      this.logger.log(
-        `owner ${ownerId}: ${result.faceCount} faces → ${result.personCount} persons, ${result.noiseCount} unassigned ` +
-          `(${Math.round(performance.now() - startedAt)} ms)`,
-      );
-      return result;
-    } catch (error) {
-      await this.runs.fail(pool, runId, error instanceof Error ? error.message : String(error));
-      throw error;
+    const queued = await this.runs.enqueue(pool, ownerId, requestedBy);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const claimed = await this.runs.claim(pool, this.claimer, this.config.CLUSTER_RUN_LEASE_SECONDS, queued.id);
+      if (claimed) return this.execute(claimed);
+      const current = await this.runs.get(pool, ownerId, queued.id);
+      if (!current || current.status === 'done' || current.status === 'failed' || Date.now() >= deadline) {
+        return current ?? queued;
+      }
+      await sleep(Math.min(200, this.config.CLUSTER_POLL_INTERVAL_MS));
     }
   }
 
-  /** Re-clusters every owner whose faces changed since their last run. */
+  /** Claims and runs queued runs until none is left (or `shouldStop`); returns how many ran. */
+  async runQueued(shouldStop: () => boolean = () => false): Promise<number> {
+    let count = 0;
+    while (!shouldStop()) {
+      const run = await this.runs.claim(this.database.pool, this.claimer, this.config.CLUSTER_RUN_LEASE_SECONDS);
+      if (!run) break;
+      await this.execute(run);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * The schedule: gives up runs whose clusterer died, then queues a run for every owner
+   * whose library changed enough since their last run (or long enough ago). Returns how many
+   * were queued.
+   */
+  async scheduleDueRuns(): Promise<number> {
+    const { pool } = this.database;
+    const lost = await this.runs.failLost(pool);
+    if (lost > 0) this.logger.warn(`${lost} clustering run(s) lost their clusterer; their libraries will run again`);
+    const owners = await this.runs.ownersDueForRun(pool, {
+      minNewFaces: this.config.CLUSTER_RUN_MIN_NEW_FACES,
+      minNewFraction: this.config.CLUSTER_RUN_MIN_NEW_FRACTION,
+      maxDelaySeconds: this.config.CLUSTER_RUN_MAX_DELAY_SECONDS,
+    });
+    for (const ownerId of owners) await this.runs.enqueue(pool, ownerId, 'schedule');
+    return owners.length;
+  }
+
+  /** Re-clusters every owner whose faces changed since their last run, now (operators). */
   async clusterChangedOwners(): Promise<number> {
     const owners = await this.runs.ownersNeedingRun(this.database.pool);
-    for (const ownerId of owners) await this.clusterOwner(ownerId);
+    for (const ownerId of owners) await this.clusterOwner(ownerId, 'admin');
     return owners.length;
+  }
+
+  /** Incremental assignment for every owner with new faces; returns how many faces joined a person. */
+  async assignPendingFaces(ownerLimit = 100): Promise<number> {
+    let assigned = 0;
+    for (const ownerId of await this.faces.ownersWithPendingFaces(this.database.pool, ownerLimit)) {
+      assigned += (await this.assignPending(ownerId)).assigned;
+    }
+    return assigned;
+  }
+
+  /**
+   * Offers each of the owner's new faces (not yet looked at by clustering) to the person of
+   * its nearest assigned faces (pgvector kNN, this owner's faces only): it joins when enough
+   * of them vote for that person (see voteForPerson), never a person the user removed it
+   * from or one already on its photo; otherwise it waits for the next run.
+   */
+  async assignPending(ownerId: string): Promise<{ checked: number; assigned: number }> {
+    return withTransaction(this.database.pool, async (client) => {
+      await this.lockOwner(client, ownerId);
+      await this.faces.settlePending(client, ownerId);
+      const pending = await this.faces.listPendingForAssignment(client, ownerId, this.config.CLUSTER_ASSIGN_BATCH);
+      if (pending.length === 0) return { checked: 0, assigned: 0 };
+      const ids = pending.map((face) => face.id);
+      const assignedFaces = await this.faces.countAssigned(client, ownerId);
+      const placements: Array<{ faceId: string; personId: string }> = [];
+      if (assignedFaces > 0) {
+        const exact = assignedFaces <= this.config.CLUSTER_KNN_EXACT_MAX_FACES || !(await this.supportsIterativeScan(client));
+        const nearest = await this.faces.nearestAssigned(client, ownerId, ids, {
+          // Extra candidates stand in for neighbours of persons the face may not join.
+          neighbours: this.config.CLUSTER_ASSIGN_NEIGHBOURS * 3,
+          exact,
+          iterativeScan: !exact,
+        });
+        const exclusions = await this.persons.listExclusions(client, ownerId, ids);
+        const onPhoto = await this.persons.personsOnPhotos(client, ownerId, [...new Set(pending.map((f) => f.photoId))]);
+        for (const face of pending) {
+          const personsOfPhoto = onPhoto.get(face.photoId) ?? new Set<string>();
+          const personId = voteForPerson(
+            nearest.get(face.id) ?? [],
+            this.voteRule,
+            (candidate) => !exclusions.get(face.id)?.has(candidate) && !personsOfPhoto.has(candidate),
+          );
+          if (personId === null) continue;
+          placements.push({ faceId: face.id, personId });
+          personsOfPhoto.add(personId);
+          onPhoto.set(face.photoId, personsOfPhoto);
+        }
+      }
+      const assigned = await this.persons.assignByCluster(client, ownerId, placements);
+      await this.faces.markClusterChecked(client, ownerId, ids);
+      if (assigned > 0) this.logger.log(`owner ${ownerId}: ${assigned} of ${ids.length} new face(s) joined existing persons`);
+      return { checked: ids.length, assigned };
+    });
+  }
+
+  private supportsIterativeScan(db: Queryable): Promise<boolean> {
+    this.iterativeScan ??= this.faces.pgvectorVersion(db).then((version) => {
+      const [major, minor] = version.split('.').map(Number);
+      return major > 0 || minor >= 8;
+    });
+    return this.iterativeScan;
+  }
+
+  /** One writer per owner at a time: runs and incremental passes of one owner take turns. */
+  private async lockOwner(db: Queryable, ownerId: string): Promise<void> {
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facecloud.clustering:${ownerId}`]);
+  }
+
+  private async execute(run: ClusteringRun): Promise<ClusteringRun> {
+    const startedAt = performance.now();
+    const timed = metrics.clusteringRunSeconds.startTimer();
+    try {
+      const result = await this.cluster(run.ownerId, run.id);
+      timed({ outcome: 'ok' });
+      this.logger.log(
+        `owner ${run.ownerId}: ${result.faceCount} faces → ${result.personCount} persons, ${result.noiseCount} unassigned ` +
+          `(${Math.round(performance.now() - startedAt)} ms, run ${run.id}, ${run.requestedBy})`,
+      );
+    } catch (error) {
+      timed({ outcome: 'failed' });
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error(`owner ${run.ownerId}: clustering run ${run.id} failed: ${message}`);
+      await this.runs.fail(this.database.pool, run.id, message);
+    }
+    return (await this.runs.get(this.database.pool, run.ownerId, run.id)) ?? run;
+  }
+
+  /**
+   * Computes outside any transaction, then writes under locks if no user decision changed
+   * meanwhile; after OPTIMISTIC_ATTEMPTS tries that met changes, computes under the locks.
+   */
+  private async cluster(ownerId: string, runId: string): Promise<ClusteringRunResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.attempt(ownerId, runId, attempt > OPTIMISTIC_ATTEMPTS);
+        if (result) return result;
+        this.logger.log(`owner ${ownerId}: decisions changed during the run; computing again`);
+      } catch (error) {
+        if (!isRetryable(error) || attempt > OPTIMISTIC_ATTEMPTS + 2) throw error;
+      }
+    }
+  }
+
+  private async attempt(ownerId: string, runId: string, underLock: boolean): Promise<ClusteringRunResult | undefined> {
+    let input = underLock ? undefined : await this.readInput(this.database.pool, ownerId);
+    let resolved = input && (await this.compute(input));
+    return withTransaction(this.database.pool, async (client) => {
+      await this.lockOwner(client, ownerId);
+      const persons = await this.persons.lockForClustering(client, ownerId);
+      input ??= await this.readInput(client, ownerId);
+      const placements = await this.faces.lockPlacements(client, ownerId, input.faces.map((face) => face.id));
+      const exclusions = await this.persons.listExclusions(client, ownerId);
+      if (decisionsKey(input.faces, input.persons, input.exclusions) !== decisionsKey(placements, persons, exclusions)) {
+        if (!underLock) return undefined;
+        // The faces and persons are locked now, so this read stays true until the write.
+        input = await this.readInput(client, ownerId);
+        resolved = undefined;
+      }
+      resolved ??= await this.compute(input);
+      await this.persons.applyAssignments(
+        client,
+        ownerId,
+        resolved.assignments,
+        input.faces.map((face) => face.id),
+      );
+      const result: ClusteringRunResult = {
+        faceCount: input.faces.length,
+        personCount: resolved.assignments.length,
+        noiseCount: input.faces.length - resolved.assignedFaceCount,
+      };
+      await this.runs.finish(client, runId, result);
+      return result;
+    });
+  }
+
+  private async readInput(db: Queryable, ownerId: string): Promise<RunInput> {
+    const faces = await this.faces.listEmbeddings(db, ownerId);
+    const persons = await this.persons.listForClustering(db, ownerId);
+    const exclusions = await this.persons.listExclusions(db, ownerId);
+    return { faces, persons, exclusions };
+  }
+
+  private async compute(input: RunInput): Promise<ResolvedPersons> {
+    const grouping = await clusterFaces(input.faces, {
+      minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
+      minSamples: this.config.CLUSTER_MIN_SAMPLES,
+    });
+    return resolvePersons(input.faces, input.persons, input.exclusions, grouping.groups, {
+      minClusterSize: grouping.params.minClusterSize,
+      vote: this.voteRule,
+    });
   }
 }

@@ -1,7 +1,19 @@
 export { hdbscan, type HdbscanOptions, type HdbscanResult, type Metric } from './hdbscan';
 export { adjustedRandIndex, noiseAsSingletons } from './partition-metrics';
 export { matchClustersToPersons } from './person-matching';
+export { resolvePersons, type RunFace, type RunPerson, type ResolvedPersons, type ResolveOptions } from './resolve-persons';
+export { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
 export { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
-export { groupFaces, type ClusterableFace, type GroupingParams } from './group-faces';
+export {
+  clusterFaces,
+  EXACT_PATH_MAX_FACES,
+  groupFaces,
+  type ClusterableFace,
+  type FaceGrouping,
+  type GroupingParams,
+} from './group-faces';
+export { clusteringParamsFor, SINGLE_PERSON_MAX_DISTANCE, type ClusteringParams } from './clustering-params';
+export { hdbscanScalable, type ScalableHdbscanOptions } from './hdbscan-scalable';
+export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 export { FaceClusteringService } from './face-clustering.service';
 export { ClusteringModule } from './clustering.module';

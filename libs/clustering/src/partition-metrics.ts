@@ -25,6 +25,8 @@ export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): n
 
 /** Noise points (-1) each become their own singleton, as a person page would show them. */
 export function noiseAsSingletons(labels: ArrayLike<number>): Int32Array {
-  let next = Math.max(-1, ...Array.from(labels)) + 1;
+  // A loop, not Math.max(...labels): spreading a million arguments overflows the stack.
+  let next = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] >= next) next = labels[i] + 1;
   return Int32Array.from(labels, (label) => (label < 0 ? next++ : label));
 }

@@ -22,3 +22,13 @@ test('when a person splits, the larger part keeps the id', () => {
   const result = matchClustersToPersons([['a'], ['b', 'c']], previous);
   assert.deepEqual(result.map((r) => r.personId), [null, 'p']);
 });
+
+test('a cluster that was mostly another person does not take a person id it shares a minority with', () => {
+  // c1 is mostly bob's faces; bob goes to the bigger c0, and alice (1 of 4 in c1) must not take c1.
+  const previous = new Map<string, string | null>([
+    ['b1', 'bob'], ['b2', 'bob'], ['b3', 'bob'], ['b4', 'bob'], ['b5', 'bob'],
+    ['b6', 'bob'], ['b7', 'bob'], ['b8', 'bob'], ['a1', 'alice'],
+  ]);
+  const result = matchClustersToPersons([['b1', 'b2', 'b3', 'b4', 'b5'], ['b6', 'b7', 'b8', 'a1']], previous);
+  assert.deepEqual(result.map((r) => r.personId), ['bob', null]);
+});

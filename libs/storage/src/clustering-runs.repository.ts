@@ -6,27 +6,129 @@ export interface ClusteringRunResult {
   noiseCount: number;
 }
 
+export type ClusteringRunStatus = 'queued' | 'running' | 'done' | 'failed';
+export type ClusteringRunRequester = 'schedule' | 'user' | 'admin';
+
+export interface ClusteringRun {
+  id: string;
+  ownerId: string;
+  status: ClusteringRunStatus;
+  requestedBy: ClusteringRunRequester;
+  queuedAt: Date;
+  /** When a clusterer claimed it (for queued runs: when it was queued). */
+  startedAt: Date;
+  finishedAt: Date | null;
+  faceCount: number | null;
+  personCount: number | null;
+  noiseCount: number | null;
+  error: string | null;
+}
+
+/** When the schedule queues a run for a library that changed since its last run. */
+export interface RunSchedule {
+  /** Enough new faces since the last run... */
+  minNewFaces: number;
+  /** ...and at least this share of the faces the last run saw (0..1), so big libraries re-run less often. */
+  minNewFraction: number;
+  /** Or: the library changed and its last run is at least this old. */
+  maxDelaySeconds: number;
+}
+
+interface RunRow {
+  id: string;
+  owner_id: string;
+  status: ClusteringRunStatus;
+  requested_by: ClusteringRunRequester;
+  queued_at: Date;
+  started_at: Date;
+  finished_at: Date | null;
+  face_count: number | null;
+  person_count: number | null;
+  noise_count: number | null;
+  error: string | null;
+}
+
+const RUN_COLUMNS = `id, owner_id, status, requested_by, queued_at, started_at, finished_at, face_count, person_count,
+  noise_count, error`;
+
+function toRun(row: RunRow): ClusteringRun {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    status: row.status,
+    requestedBy: row.requested_by,
+    queuedAt: row.queued_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    faceCount: row.face_count,
+    personCount: row.person_count,
+    noiseCount: row.noise_count,
+    error: row.error,
+  };
+}
+
 export class ClusteringRunRepository {
-  async start(db: Queryable, ownerId: string): Promise<string> {
-    const result = await db.query<{ id: string }>('INSERT INTO clustering_runs (owner_id) VALUES ($1) RETURNING id', [
-      ownerId,
-    ]);
-    return result.rows[0].id;
+  /** Queues a run for the owner, or returns the run already queued for them. */
+  async enqueue(db: Queryable, ownerId: string, requestedBy: ClusteringRunRequester): Promise<ClusteringRun> {
+    const result = await db.query<RunRow>(
+      `INSERT INTO clustering_runs (owner_id, status, requested_by) VALUES ($1, 'queued', $2)
+       ON CONFLICT (owner_id) WHERE status = 'queued' DO UPDATE SET queued_at = clustering_runs.queued_at
+       RETURNING ${RUN_COLUMNS}`,
+      [ownerId, requestedBy],
+    );
+    return toRun(result.rows[0]);
+  }
+
+  /**
+   * Claims the oldest queued run (or the given one) whose owner has no run in progress, with
+   * a lease; concurrent claimers skip each other's rows. Undefined when there is none.
+   */
+  async claim(db: Queryable, claimer: string, leaseSeconds: number, runId?: string): Promise<ClusteringRun | undefined> {
+    const result = await db.query<RunRow>(
+      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1,
+         claimed_until = now() + make_interval(secs => $2)
+       WHERE r.id = (
+         SELECT q.id FROM clustering_runs q
+         WHERE q.status = 'queued' AND ($3::uuid IS NULL OR q.id = $3::uuid)
+           AND NOT EXISTS (SELECT 1 FROM clustering_runs a WHERE a.owner_id = q.owner_id AND a.status = 'running')
+         ORDER BY q.queued_at FOR UPDATE SKIP LOCKED LIMIT 1)
+       RETURNING ${RUN_COLUMNS}`,
+      [claimer, leaseSeconds, runId ?? null],
+    );
+    return result.rows[0] ? toRun(result.rows[0]) : undefined;
+  }
+
+  /** Marks runs whose claimer's lease ran out (the process died) as failed, so their owners can run again. */
+  async failLost(db: Queryable): Promise<number> {
+    const result = await db.query(
+      `UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = 'lease expired: the clusterer running it stopped'
+       WHERE status = 'running' AND claimed_until IS NOT NULL AND claimed_until < now()`,
+    );
+    return result.rowCount ?? 0;
   }
 
   async finish(db: Queryable, runId: string, result: ClusteringRunResult): Promise<void> {
     await db.query(
       `UPDATE clustering_runs SET status = 'done', finished_at = now(), face_count = $2, person_count = $3,
-         noise_count = $4 WHERE id = $1`,
+         noise_count = $4, claimed_until = NULL WHERE id = $1`,
       [runId, result.faceCount, result.personCount, result.noiseCount],
     );
   }
 
   async fail(db: Queryable, runId: string, error: string): Promise<void> {
-    await db.query(`UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1`, [
+    await db.query(
+      `UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = $2, claimed_until = NULL WHERE id = $1`,
+      [runId, error],
+    );
+  }
+
+  /** One of the owner's runs; undefined for another owner's id. */
+  async get(db: Queryable, ownerId: string, runId: string): Promise<ClusteringRun | undefined> {
+    const result = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM clustering_runs WHERE id = $1 AND owner_id = $2`, [
       runId,
-      error,
+      ownerId,
     ]);
+    return result.rows[0] ? toRun(result.rows[0]) : undefined;
   }
 
   /** Records that an owner's faces changed (a photo processed or deleted). */
@@ -38,7 +140,7 @@ export class ClusteringRunRepository {
     );
   }
 
-  /** Owners whose faces changed after their last finished run started. */
+  /** Owners whose faces changed after their last finished run started (whatever the schedule says). */
   async ownersNeedingRun(db: Queryable): Promise<string[]> {
     const result = await db.query<{ owner_id: string }>(
       `WITH last_run AS (
@@ -46,6 +148,30 @@ export class ClusteringRunRepository {
        SELECT c.owner_id FROM library_changes c LEFT JOIN last_run r ON r.owner_id = c.owner_id
        WHERE r.started_at IS NULL OR c.changed_at > r.started_at
        ORDER BY c.owner_id`,
+    );
+    return result.rows.map((row) => row.owner_id);
+  }
+
+  /**
+   * Owners the schedule should queue a run for now: their library changed since their last
+   * finished run, no run of theirs is queued or running, and either they never had a run,
+   * or enough new faces arrived (see RunSchedule), or the last run is older than the delay.
+   */
+  async ownersDueForRun(db: Queryable, schedule: RunSchedule): Promise<string[]> {
+    const result = await db.query<{ owner_id: string }>(
+      `WITH last_run AS (
+         SELECT DISTINCT ON (owner_id) owner_id, started_at, face_count FROM clustering_runs
+         WHERE status = 'done' ORDER BY owner_id, started_at DESC)
+       SELECT c.owner_id FROM library_changes c LEFT JOIN last_run r ON r.owner_id = c.owner_id
+       WHERE (r.started_at IS NULL OR c.changed_at > r.started_at)
+         AND NOT EXISTS (SELECT 1 FROM clustering_runs o WHERE o.owner_id = c.owner_id AND o.status IN ('queued', 'running'))
+         AND (r.started_at IS NULL
+           OR r.started_at <= now() - make_interval(secs => $3)
+           OR (SELECT count(*) FROM faces f
+               WHERE f.owner_id = c.owner_id AND f.created_at > r.started_at AND f.kind = 'face')
+              >= greatest($1::int, ceil($2::float8 * coalesce(r.face_count, 0))))
+       ORDER BY c.changed_at`,
+      [schedule.minNewFaces, schedule.minNewFraction, schedule.maxDelaySeconds],
     );
     return result.rows.map((row) => row.owner_id);
   }

@@ -1,7 +1,7 @@
 /** Converts every model of the source package and writes the `.onnx` files and SHA256SUMS. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatChecksums } from './checksums';
+import { updateChecksumsFile } from './checksums';
 import { convertTflite, type ConvertOptions } from './convert';
 import type { FusionReport } from './fuse';
 import { sha256Hex } from './hashing';
@@ -60,6 +60,6 @@ export async function generateModels(outDir: string, cacheDir: string): Promise<
     models.push({ spec, path, bytes: onnx.length, sha256: sha256Hex(onnx), fusion });
   }
   const checksumsPath = join(outDir, CHECKSUMS_FILE);
-  await writeFile(checksumsPath, formatChecksums(models.map((model) => ({ file: model.spec.outputFile, sha256: model.sha256 }))));
+  await updateChecksumsFile(checksumsPath, models.map((model) => ({ file: model.spec.outputFile, sha256: model.sha256 })));
   return { tarballPath: source.tarballPath, downloaded: source.downloaded, models, checksumsPath };
 }

@@ -12,14 +12,22 @@ import { MODEL_SPECS, modelSpec, type ModelId } from '../src/model-specs';
 import { readBoundaryShapes } from '../src/onnx-serialize';
 import type { OnnxValueInfo } from '../src/onnx-graph';
 import { readTfliteModel } from '../src/tflite-reader';
+import { encodeSimilarityModel } from '../../similarity-model/generate';
+import { SIMILARITY_MODEL_FILE } from '../../../libs/clustering/src/knn/similarity-engine';
 import { committedModelPath, maxAbsDiff, onnxSession, pseudoRandomImage, runOnnx, sourceTflite } from './helpers';
 
 test(`${CHECKSUMS_FILE} lists the committed models with their current hashes`, async () => {
   const entries = parseChecksums(await readFile(join(modelsDir, CHECKSUMS_FILE), 'utf8'));
-  assert.deepEqual(entries.map((entry) => entry.file), MODEL_SPECS.map((spec) => spec.outputFile));
+  // The converted models, then the generated similarity graph of the clusterer.
+  assert.deepEqual(entries.map((entry) => entry.file), [...MODEL_SPECS.map((spec) => spec.outputFile), SIMILARITY_MODEL_FILE]);
   for (const entry of entries) {
     assert.equal(sha256Hex(await readFile(join(modelsDir, entry.file))), entry.sha256, entry.file);
   }
+});
+
+test(`${SIMILARITY_MODEL_FILE} is what tools/similarity-model generates, byte for byte`, async () => {
+  const committed = await readFile(join(modelsDir, SIMILARITY_MODEL_FILE));
+  assert.equal(Buffer.compare(committed, Buffer.from(encodeSimilarityModel())), 0);
 });
 
 test('models/README.md quotes the current checksums', async () => {

@@ -1,0 +1,503 @@
+/**
+ * The person rules of clustering on real PostgreSQL with pgvector: small synthetic libraries
+ * (192-d unit embeddings scattered around one centre per identity) written straight into
+ * the database, user decisions written the way the people API writes them.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { configSchema, type AppConfig } from '@facecloud/config';
+import {
+  ClusteringRunRepository,
+  FaceRepository,
+  PersonRepository,
+  openDatabase,
+  runMigrations,
+  toVectorParam,
+  withTransaction,
+  type Database,
+} from '@facecloud/storage';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
+import { FaceClusteringService } from './face-clustering.service';
+
+const DIMENSIONS = 192;
+
+/** mulberry32: reproducible embeddings. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = prng(20240601);
+function gaussian(): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+function normalize(values: Float32Array): Float32Array {
+  const norm = Math.hypot(...values);
+  return values.map((value) => value / norm);
+}
+function randomUnit(): Float32Array {
+  return normalize(Float32Array.from({ length: DIMENSIONS }, gaussian));
+}
+/** A face of the identity with centre `centre`: cosine ≈ 0.75 to other faces of it, ≈ 0 to other identities. */
+function faceOf(centre: Float32Array, spread = 0.58): Float32Array {
+  const noise = randomUnit();
+  return normalize(centre.map((value, i) => value + spread * noise[i]));
+}
+function mix(a: Float32Array, b: Float32Array, weightOfB: number): Float32Array {
+  return normalize(a.map((value, i) => (1 - weightOfB) * value + weightOfB * b[i]));
+}
+
+function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  return configSchema.parse({ CLUSTER_RUN_WAIT_SECONDS: '30', ...overrides });
+}
+
+describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+  const faces = new FaceRepository();
+  const persons = new PersonRepository();
+  const runs = new ClusteringRunRepository();
+  const service = (config = testConfig()) => new FaceClusteringService(database, config, faces, persons, runs);
+
+  before(async () => {
+    testDatabase = await createTestDatabase('persons');
+    database = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 4 });
+    await runMigrations(database.pool);
+  });
+  after(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  async function addPhoto(ownerId: string, embeddings: Float32Array[]): Promise<string[]> {
+    const photo = await database.pool.query<{ id: string }>(
+      `INSERT INTO photos (owner_id, sha256, byte_size, content_type, status) VALUES ($1, $2, 1, 'image/jpeg', 'done') RETURNING id`,
+      [ownerId, randomBytes(32).toString('hex')],
+    );
+    const ids: string[] = [];
+    for (const [index, embedding] of embeddings.entries()) {
+      const face = await database.pool.query<{ id: string }>(
+        `INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
+           detection_score, embedding, embedding_model, thumbnail_jpeg, kind, quality)
+         VALUES ($1, $2, $3, 0, 0, 50, 50, '{}', 0.99, $4, 'test-192', '\\xffd8', 'face', 0.5) RETURNING id`,
+        [ownerId, photo.rows[0].id, index, toVectorParam(embedding)],
+      );
+      ids.push(face.rows[0].id);
+    }
+    return ids;
+  }
+  /** One photo per face; returns the face ids. */
+  async function addSolo(ownerId: string, centre: Float32Array, count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(...(await addPhoto(ownerId, [faceOf(centre)])));
+    return ids;
+  }
+  async function personOf(faceId: string): Promise<string | null> {
+    const result = await database.pool.query<{ person_id: string | null }>('SELECT person_id FROM faces WHERE id = $1', [faceId]);
+    return result.rows[0].person_id;
+  }
+  async function personsOf(faceIds: string[]): Promise<Array<string | null>> {
+    return Promise.all(faceIds.map(personOf));
+  }
+  /** The single person all these faces belong to (asserting they do). */
+  async function commonPerson(faceIds: string[]): Promise<string> {
+    const ids = new Set(await personsOf(faceIds));
+    assert.equal(ids.size, 1, `faces spread over persons ${[...ids].join(', ')}`);
+    const [id] = ids;
+    assert.ok(id, 'faces are unassigned');
+    return id;
+  }
+  async function person(personId: string) {
+    const result = await database.pool.query<{ name: string | null; hidden: boolean; cover_face_id: string | null }>(
+      'SELECT name, hidden, cover_face_id FROM persons WHERE id = $1',
+      [personId],
+    );
+    return result.rows[0];
+  }
+  async function personCount(ownerId: string): Promise<number> {
+    const result = await database.pool.query<{ count: string }>('SELECT count(*) FROM persons WHERE owner_id = $1', [ownerId]);
+    return Number(result.rows[0].count);
+  }
+  /** No person holds two faces of one photo. */
+  async function assertOneFacePerPhoto(ownerId: string): Promise<void> {
+    const result = await database.pool.query<{ photo_id: string; person_id: string; n: string }>(
+      `SELECT photo_id, person_id, count(*) AS n FROM faces WHERE owner_id = $1 AND person_id IS NOT NULL
+       GROUP BY photo_id, person_id HAVING count(*) > 1`,
+      [ownerId],
+    );
+    assert.deepEqual(result.rows, []);
+  }
+  // User decisions, written as the people API writes them.
+  async function removeFromPerson(ownerId: string, faceId: string): Promise<void> {
+    await withTransaction(database.pool, async (client) => {
+      const { rows } = await client.query<{ person_id: string }>('SELECT person_id FROM faces WHERE id = $1 FOR UPDATE', [faceId]);
+      await client.query(`UPDATE faces SET person_id = NULL, assigned_by = 'cluster' WHERE id = $1`, [faceId]);
+      await client.query('INSERT INTO face_person_exclusions (face_id, person_id, owner_id) VALUES ($1, $2, $3)', [
+        faceId,
+        rows[0].person_id,
+        ownerId,
+      ]);
+    });
+  }
+  async function moveToPerson(faceId: string, personId: string): Promise<void> {
+    await database.pool.query(`UPDATE faces SET person_id = $2, assigned_by = 'user' WHERE id = $1`, [faceId, personId]);
+  }
+  async function merge(ownerId: string, targetId: string, mergedId: string): Promise<void> {
+    await withTransaction(database.pool, async (client) => {
+      const merged = await client.query('SELECT id, name, hidden FROM persons WHERE id = $1', [mergedId]);
+      await client.query('UPDATE faces SET person_id = $1 WHERE person_id = $2', [targetId, mergedId]);
+      await client.query(`UPDATE faces SET assigned_by = 'user' WHERE person_id = $1`, [targetId]);
+      await client.query('DELETE FROM persons WHERE id = $1', [mergedId]);
+      await client.query('INSERT INTO person_merges (owner_id, target_person_id, merged_persons) VALUES ($1, $2, $3)', [
+        ownerId,
+        targetId,
+        JSON.stringify(merged.rows),
+      ]);
+    });
+  }
+
+  test('a renamed person keeps its id, name and new faces; hidden flag and cover face survive; a new identity gets a new person', async () => {
+    const owner = `rename-${randomUUID()}`;
+    const alice = randomUnit();
+    const bob = randomUnit();
+    const carol = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 5);
+    const bobFaces = await addSolo(owner, bob, 5);
+    const first = await service().clusterOwner(owner);
+    assert.equal(first.personCount, 2);
+    const aliceId = await commonPerson(aliceFaces);
+    const bobId = await commonPerson(bobFaces);
+    assert.notEqual(aliceId, bobId);
+
+    await database.pool.query(`UPDATE persons SET name = 'Alice' WHERE id = $1`, [aliceId]);
+    await database.pool.query('UPDATE persons SET hidden = true, cover_face_id = $2 WHERE id = $1', [bobId, bobFaces[3]]);
+    const moreAlice = await addSolo(owner, alice, 5);
+    const carolFaces = await addSolo(owner, carol, 4);
+    const second = await service().clusterOwner(owner);
+    assert.equal(second.faceCount, 19);
+    assert.equal(await commonPerson([...aliceFaces, ...moreAlice]), aliceId);
+    assert.equal((await person(aliceId)).name, 'Alice');
+    assert.equal(await commonPerson(bobFaces), bobId);
+    assert.deepEqual(await person(bobId), { name: null, hidden: true, cover_face_id: bobFaces[3] });
+    const carolId = await commonPerson(carolFaces);
+    assert.ok(carolId !== aliceId && carolId !== bobId);
+    assert.equal(await personCount(owner), 3);
+  });
+
+  test('a named person never dissolves or changes hands when clustering would regroup its faces', async () => {
+    const owner = `named-${randomUUID()}`;
+    const alice = randomUnit();
+    const bob = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 5);
+    const bobFaces = await addSolo(owner, bob, 5);
+    await service().clusterOwner(owner);
+    const aliceId = await commonPerson(aliceFaces);
+    const bobId = await commonPerson(bobFaces);
+    await database.pool.query(`UPDATE persons SET name = 'Alice' WHERE id = $1`, [aliceId]);
+    // With a minimum cluster size above 5 neither group is a cluster any more.
+    const result = await service(testConfig({ CLUSTER_MIN_CLUSTER_SIZE: '6' })).clusterOwner(owner);
+    assert.equal(result.personCount, 1);
+    assert.equal(await commonPerson(aliceFaces), aliceId);
+    assert.equal((await person(aliceId)).name, 'Alice');
+    assert.deepEqual(await personsOf(bobFaces), bobFaces.map(() => null));
+    assert.equal(await person(bobId), undefined);
+  });
+
+  test('a face the user placed stays with its person in every run', async () => {
+    const owner = `placed-${randomUUID()}`;
+    const aliceFaces = await addSolo(owner, randomUnit(), 5);
+    const bobFaces = await addSolo(owner, randomUnit(), 5);
+    await service().clusterOwner(owner);
+    const aliceId = await commonPerson(aliceFaces);
+    const bobId = await commonPerson(bobFaces);
+    await moveToPerson(aliceFaces[0], bobId);
+    await service().clusterOwner(owner);
+    await service().clusterOwner(owner);
+    assert.equal(await personOf(aliceFaces[0]), bobId);
+    assert.equal(await commonPerson(aliceFaces.slice(1)), aliceId);
+    assert.equal(await commonPerson(bobFaces), bobId);
+  });
+
+  test('a face removed from a person never returns to it: not by a run, not by incremental assignment', async () => {
+    const owner = `removed-${randomUUID()}`;
+    const alice = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 6);
+    await addSolo(owner, randomUnit(), 5);
+    await service().clusterOwner(owner);
+    const aliceId = await commonPerson(aliceFaces);
+    const [removed, ...kept] = aliceFaces;
+    await removeFromPerson(owner, removed);
+
+    await service().clusterOwner(owner);
+    assert.equal(await personOf(removed), null);
+    assert.equal(await commonPerson(kept), aliceId);
+
+    // Offered again between runs, next to a new face of the same identity.
+    await database.pool.query('UPDATE faces SET cluster_pending = true WHERE id = $1', [removed]);
+    const [newFace] = await addSolo(owner, alice, 1);
+    const pass = await service().assignPending(owner);
+    assert.deepEqual(pass, { checked: 2, assigned: 1 });
+    assert.equal(await personOf(newFace), aliceId);
+    assert.equal(await personOf(removed), null);
+
+    await service().clusterOwner(owner);
+    assert.equal(await personOf(removed), null);
+    assert.equal(await commonPerson([...kept, newFace]), aliceId);
+  });
+
+  test('a merge stays merged, and faces of either side that arrive later join the merged person', async () => {
+    const owner = `merge-${randomUUID()}`;
+    const alice = randomUnit();
+    const bob = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 5);
+    const bobFaces = await addSolo(owner, bob, 5);
+    await service().clusterOwner(owner);
+    const aliceId = await commonPerson(aliceFaces);
+    const bobId = await commonPerson(bobFaces);
+    await merge(owner, aliceId, bobId);
+
+    const run = await service().clusterOwner(owner);
+    assert.equal(run.personCount, 1);
+    assert.equal(await commonPerson([...aliceFaces, ...bobFaces]), aliceId);
+    assert.equal(await person(bobId), undefined);
+
+    const [lateBob] = await addSolo(owner, bob, 1);
+    assert.deepEqual(await service().assignPending(owner), { checked: 1, assigned: 1 });
+    assert.equal(await personOf(lateBob), aliceId);
+
+    const moreBob = await addSolo(owner, bob, 4);
+    await service().clusterOwner(owner);
+    assert.equal(await commonPerson([...aliceFaces, ...bobFaces, lateBob, ...moreBob]), aliceId);
+    assert.equal(await personCount(owner), 1);
+  });
+
+  test('one face per person per photo: in a run, next to a user-placed face, and in incremental assignment', async () => {
+    const owner = `photo-${randomUUID()}`;
+    const alice = randomUnit();
+    const bob = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 6);
+    const bobFaces = await addSolo(owner, bob, 6);
+    // A group photo with two faces that both look like Alice; the second is also close to Bob.
+    const [groupAlice, groupLookalike] = await addPhoto(owner, [faceOf(alice), mix(faceOf(alice, 0.3), faceOf(bob, 0.3), 0.45)]);
+    await service().clusterOwner(owner);
+    await assertOneFacePerPhoto(owner);
+    const aliceId = await commonPerson(aliceFaces);
+    const bobId = await commonPerson(bobFaces);
+
+    // The user confirms the group photo's Alice; the look-alike can never join her.
+    await moveToPerson(groupAlice, aliceId);
+    await service().clusterOwner(owner);
+    await assertOneFacePerPhoto(owner);
+    assert.equal(await personOf(groupAlice), aliceId);
+    assert.ok([bobId, null].includes(await personOf(groupLookalike)), 'the weaker face goes to Bob or waits');
+
+    // Two new faces of Alice in one new photo: only one may join her between runs.
+    const twins = await addPhoto(owner, [faceOf(alice), faceOf(alice)]);
+    const pass = await service().assignPending(owner);
+    assert.equal(pass.checked, 2);
+    assert.equal(pass.assigned, 1);
+    assert.deepEqual((await personsOf(twins)).filter((id) => id === aliceId).length, 1);
+    await assertOneFacePerPhoto(owner);
+  });
+
+  test('the weaker face of a photo goes to its next-best person when its neighbours say so', async () => {
+    const owner = `nextbest-${randomUUID()}`;
+    const alice = randomUnit();
+    const bob = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 6);
+    const bobFaces = await addSolo(owner, bob, 6);
+    await service().clusterOwner(owner);
+    const aliceId = await commonPerson(aliceFaces);
+    const bobId = await commonPerson(bobFaces);
+    // Both faces of this new photo are nearest to Alice's faces; the one the user placed
+    // keeps her, and the other (close enough to Bob too) joins Bob instead of waiting.
+    const [placed, other] = await addPhoto(owner, [faceOf(alice, 0.2), mix(alice, bob, 0.4)]);
+    await moveToPerson(placed, aliceId);
+    const config = testConfig({ CLUSTER_ASSIGN_MIN_SIMILARITY: '0.3' });
+    assert.deepEqual(await service(config).assignPending(owner), { checked: 1, assigned: 1 });
+    assert.equal(await personOf(placed), aliceId);
+    assert.equal(await personOf(other), bobId);
+    await service(config).clusterOwner(owner);
+    assert.equal(await personOf(placed), aliceId);
+    assert.notEqual(await personOf(other), aliceId);
+    await assertOneFacePerPhoto(owner);
+  });
+
+  test('incremental assignment: a new face joins the person of its nearest faces; a stranger waits for the next run', async () => {
+    const owner = `incremental-${randomUUID()}`;
+    const alice = randomUnit();
+    const dave = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, 5);
+    await addSolo(owner, randomUnit(), 5);
+    await service().clusterOwner(owner);
+    const aliceId = await commonPerson(aliceFaces);
+
+    const [newAlice] = await addSolo(owner, alice, 1);
+    const [stranger] = await addSolo(owner, dave, 1);
+    assert.deepEqual(await service().assignPending(owner), { checked: 2, assigned: 1 });
+    assert.equal(await personOf(newAlice), aliceId);
+    assert.equal(await personOf(stranger), null);
+    const placed = await database.pool.query('SELECT assigned_by, cluster_pending FROM faces WHERE id = ANY($1::uuid[]) ORDER BY id', [
+      [newAlice, stranger],
+    ]);
+    assert.deepEqual(
+      placed.rows.map((row) => row.cluster_pending),
+      [false, false],
+    );
+    assert.ok(placed.rows.every((row) => row.assigned_by === 'cluster'));
+    // Looked at once: a second pass has nothing to do.
+    assert.deepEqual(await service().assignPending(owner), { checked: 0, assigned: 0 });
+
+    const moreDave = await addSolo(owner, dave, 3);
+    await service().clusterOwner(owner);
+    const daveId = await commonPerson([stranger, ...moreDave]);
+    assert.notEqual(daveId, aliceId);
+    assert.equal(await commonPerson([...aliceFaces, newAlice]), aliceId);
+  });
+
+  test('kNN never returns another owner’s faces, even when that owner has many closer ones (exact scan and HNSW)', async () => {
+    const small = `small-${randomUUID()}`;
+    const big = `big-${randomUUID()}`;
+    const alice = randomUnit();
+    const smallFaces = await addSolo(small, alice, 4);
+    const [query] = await addSolo(small, alice, 1);
+    await persons.applyAssignments(database.pool, small, [{ personId: null, faceIds: smallFaces }]);
+    // 300 faces of another owner, all nearer to the query than the small owner's own faces.
+    const bigFaces: string[] = [];
+    for (let i = 0; i < 300; i++) bigFaces.push(...(await addPhoto(big, [faceOf(alice, 0.05)])));
+    await persons.applyAssignments(database.pool, big, [{ personId: null, faceIds: bigFaces }]);
+    await database.pool.query('ANALYZE faces');
+
+    const exact = await faces.nearestAssigned(database.pool, small, [query], { neighbours: 5, exact: true, iterativeScan: false });
+    assert.deepEqual(exact.get(query)!.map((n) => n.faceId).sort(), [...smallFaces].sort());
+
+    const viaIndex = async (iterativeScan: boolean) => {
+      const client = await database.pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Leave the planner only the HNSW index, as it would choose for a big owner in a big
+        // table (rolled back below).
+        await client.query('DROP INDEX faces_owner_person_idx, faces_owner_kind_idx, faces_owner_created_idx');
+        await client.query('SET LOCAL enable_seqscan = off');
+        await client.query("SELECT set_config('hnsw.ef_search', '40', true)");
+        const { rows: [target] } = await client.query<{ embedding: string }>('SELECT embedding::text FROM faces WHERE id = $1', [query]);
+        const plan = await client.query(
+          `EXPLAIN SELECT id FROM faces f WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face'
+           ORDER BY f.embedding <=> $2::vector LIMIT 15`,
+          [small, target.embedding],
+        );
+        const usesHnsw = plan.rows.some((row) => String(row['QUERY PLAN']).includes('faces_embedding_hnsw_idx'));
+        const found = await faces.nearestAssigned(client, small, [query], { neighbours: 5, exact: false, iterativeScan });
+        return { usesHnsw, found: found.get(query)! };
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    };
+    const withIterative = await viaIndex(true);
+    assert.ok(withIterative.usesHnsw, 'the query under test runs on the HNSW index');
+    assert.deepEqual(withIterative.found.map((n) => n.faceId).sort(), [...smallFaces].sort());
+    assert.ok(withIterative.found.every((n) => smallFaces.includes(n.faceId)));
+    const withoutIterative = await viaIndex(false);
+    // Never another owner's face, whichever path; the plain index scan is what loses results.
+    assert.ok(withoutIterative.found.every((n) => smallFaces.includes(n.faceId)));
+    assert.ok(withoutIterative.found.length < smallFaces.length, 'without iterative scan HNSW loses the small owner');
+
+    // And the incremental pass of the small owner assigns its new face from its own person only.
+    const { rows } = await database.pool.query<{ person_id: string }>('SELECT person_id FROM faces WHERE id = $1', [smallFaces[0]]);
+    await service(testConfig({ CLUSTER_KNN_EXACT_MAX_FACES: '0' })).assignPending(small);
+    assert.equal(await personOf(query), rows[0].person_id);
+  });
+});
+
+describe('clustering runs as jobs (PostgreSQL)', () => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+  const runs = new ClusteringRunRepository();
+
+  before(async () => {
+    testDatabase = await createTestDatabase('cluster_jobs');
+    database = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 4 });
+    await runMigrations(database.pool);
+  });
+  after(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  test('one queued run per owner; one running run per owner; owners never wait for each other', async () => {
+    const pool = database.pool;
+    const first = await runs.enqueue(pool, 'anna', 'user');
+    const again = await runs.enqueue(pool, 'anna', 'schedule');
+    assert.equal(again.id, first.id);
+    assert.equal(again.status, 'queued');
+
+    const claimed = await runs.claim(pool, 'worker-1', 60);
+    assert.equal(claimed?.id, first.id);
+    assert.equal(claimed?.status, 'running');
+    // Anna asks again while her run is running: a new run waits until the first finished.
+    const next = await runs.enqueue(pool, 'anna', 'user');
+    assert.notEqual(next.id, first.id);
+    const bens = await runs.enqueue(pool, 'ben', 'user');
+    const other = await runs.claim(pool, 'worker-2', 60);
+    assert.equal(other?.id, bens.id, "ben's run is taken while anna's runs");
+    assert.equal(await runs.claim(pool, 'worker-2', 60), undefined);
+
+    await runs.finish(pool, first.id, { faceCount: 3, personCount: 1, noiseCount: 1 });
+    assert.equal((await runs.claim(pool, 'worker-2', 60))?.id, next.id);
+    assert.equal(await runs.get(pool, 'ben', first.id), undefined, "another owner's run is not visible");
+  });
+
+  test('a run whose clusterer died is given up after its lease, so the owner can run again', async () => {
+    const pool = database.pool;
+    const queued = await runs.enqueue(pool, 'carl', 'schedule');
+    await runs.claim(pool, 'dying', 60, queued.id);
+    await pool.query(`UPDATE clustering_runs SET claimed_until = now() - interval '1 second' WHERE id = $1`, [queued.id]);
+    assert.equal(await runs.failLost(pool), 1);
+    assert.equal((await runs.get(pool, 'carl', queued.id))?.status, 'failed');
+    const again = await runs.enqueue(pool, 'carl', 'schedule');
+    assert.equal((await runs.claim(pool, 'alive', 60))?.id, again.id);
+  });
+
+  test('the schedule queues a changed library when enough new faces arrived, or when its last run is old enough', async () => {
+    const pool = database.pool;
+    const schedule = { minNewFaces: 3, minNewFraction: 0, maxDelaySeconds: 3600 };
+    const owner = `sched-${randomUUID()}`;
+    const addFaces = async (count: number) => {
+      const photo = await pool.query<{ id: string }>(
+        `INSERT INTO photos (owner_id, sha256, byte_size, content_type, status) VALUES ($1, $2, 1, 'image/jpeg', 'done') RETURNING id`,
+        [owner, randomBytes(32).toString('hex')],
+      );
+      for (let i = 0; i < count; i++) {
+        await pool.query(
+          `INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
+             detection_score, embedding, embedding_model, thumbnail_jpeg) VALUES ($1, $2, $3, 0, 0, 1, 1, '{}', 1, $4, 't', '\\x00')`,
+          [owner, photo.rows[0].id, i, toVectorParam(randomUnit())],
+        );
+      }
+      await runs.markLibraryChanged(pool, owner);
+    };
+    const due = async () => (await runs.ownersDueForRun(pool, schedule)).includes(owner);
+
+    await addFaces(1);
+    assert.ok(await due(), 'a library never clustered is due at once');
+    const run = await runs.enqueue(pool, owner, 'schedule');
+    assert.ok(!(await due()), 'not while a run is queued');
+    await runs.claim(pool, 'w', 60, run.id);
+    await runs.finish(pool, run.id, { faceCount: 1, personCount: 0, noiseCount: 1 });
+    assert.ok(!(await due()));
+    await addFaces(2);
+    assert.ok(!(await due()), '2 new faces are fewer than 3');
+    await addFaces(1);
+    assert.ok(await due(), '3 new faces');
+    assert.ok(!(await runs.ownersDueForRun(pool, { ...schedule, minNewFraction: 4 })).includes(owner), 'fewer than 4× the last run');
+    assert.ok((await runs.ownersDueForRun(pool, { minNewFaces: 100, minNewFraction: 0, maxDelaySeconds: 0 })).includes(owner));
+  });
+});

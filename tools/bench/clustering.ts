@@ -1,0 +1,182 @@
+/**
+ * Clustering benchmark: time and peak memory of the scalable HDBSCAN on synthetic face
+ * libraries (libs/clustering/src/synthetic-faces.ts: many identities of very different size,
+ * dev-set-like cosine spread) at 1k, 10k and 100k faces (1M with --full), the exact path and
+ * hdbscan-ts at the sizes they survive, and the fitted scaling exponent (time ∝ n^b). Each
+ * measurement runs in its own child process, so its peak RSS is its own.
+ *
+ *   npm run bench:clustering [-- --full] [--sizes 1000,10000] [--threads 2]
+ *   (also as the suite "clustering" of npm run bench)
+ */
+import { fork } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HDBSCAN } from 'hdbscan-ts';
+import { findRepoRoot } from '@facecloud/config';
+import { clusteringParamsFor } from '../../libs/clustering/src/clustering-params';
+import { hdbscan } from '../../libs/clustering/src/hdbscan';
+import { hdbscanScalable } from '../../libs/clustering/src/hdbscan-scalable';
+import { OnnxSimilarityEngine } from '../../libs/clustering/src/knn/similarity-engine';
+import { adjustedRandIndex, noiseAsSingletons } from '../../libs/clustering/src/partition-metrics';
+import { syntheticFaces } from '../../libs/clustering/src/synthetic-faces';
+import { formatTable } from './stats';
+import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
+
+type Algorithm = 'scalable' | 'exact' | 'hdbscan-ts';
+
+interface Measurement {
+  algorithm: Algorithm;
+  faces: number;
+  identities: number;
+  seconds: number;
+  peakRssMiB: number;
+  clusters: number;
+  noise: number;
+  ariVsTruth: number;
+  params: { minClusterSize: number; minSamples: number };
+  stages?: Record<string, number>;
+}
+
+/** Largest sizes the O(n²) implementations are run at (hdbscan-ts holds an n×n matrix of JS arrays). */
+const LIMITS: Record<Algorithm, number> = { scalable: Infinity, exact: 10_000, 'hdbscan-ts': 1_000 };
+
+export const clusteringSuite: BenchSuite = {
+  name: 'clustering',
+  description: 'scalable HDBSCAN vs exact vs hdbscan-ts on synthetic face libraries: time, peak RSS, scaling exponent',
+  async run(context: BenchContext): Promise<BenchOutcome> {
+    const { values } = parseArgs({
+      args: context.argv,
+      options: { full: { type: 'boolean', default: false }, sizes: { type: 'string' }, threads: { type: 'string', default: '2' } },
+      strict: false,
+    });
+    const sizes = typeof values.sizes === 'string'
+      ? values.sizes.split(',').map(Number)
+      : context.quick ? [1_000, 10_000] : values.full ? [1_000, 10_000, 100_000, 1_000_000] : [1_000, 10_000, 100_000];
+    const threads = Number(values.threads);
+    const measurements: Measurement[] = [];
+    for (const faces of sizes) {
+      for (const algorithm of ['scalable', 'exact', 'hdbscan-ts'] as const) {
+        if (faces > LIMITS[algorithm]) continue;
+        context.progress(`clustering: ${algorithm} at ${faces} faces`);
+        measurements.push(await measureInChild(algorithm, faces, threads));
+      }
+    }
+    const scalable = measurements.filter((m) => m.algorithm === 'scalable');
+    const large = scalable.filter((m) => m.faces >= 10_000);
+    const exponent = fitExponent(large.length >= 2 ? large : scalable);
+    const rows = [
+      ['algorithm', 'faces', 'identities', 'seconds', 'peak RSS MiB', 'clusters', 'noise', 'ARI vs truth', 'minClusterSize/minSamples'],
+      ...measurements.map((m) => [
+        m.algorithm,
+        String(m.faces),
+        String(m.identities),
+        m.seconds.toFixed(2),
+        m.peakRssMiB.toFixed(0),
+        String(m.clusters),
+        String(m.noise),
+        m.ariVsTruth.toFixed(4),
+        `${m.params.minClusterSize}/${m.params.minSamples}`,
+      ]),
+    ];
+    const notes = [
+      `${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), onnxruntime threads ${threads}; each row in its own process`,
+      `scalable time ∝ n^${exponent.toFixed(2)} (least squares on log-log, sizes ≥ 10k where there are two)`,
+      'stages (s): ' + scalable.map((m) => `${m.faces}: ${Object.entries(m.stages ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`).join(' | '),
+      'ARI vs truth: noise faces count as singletons',
+    ];
+    return { tables: [{ title: 'Clustering: scalable HDBSCAN', rows, notes }], json: { threads, exponent, measurements } };
+  },
+};
+
+function measureInChild(algorithm: Algorithm, faces: number, threads: number): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, ['--child', algorithm, String(faces), String(threads)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${algorithm} at ${faces} faces exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split('\n').pop() ?? '{}') as Measurement);
+    });
+  });
+}
+
+async function runChild(algorithm: Algorithm, faces: number, threads: number): Promise<Measurement> {
+  const data = syntheticFaces({ faces, seed: 1 });
+  const params = clusteringParamsFor(faces);
+  const stages: Record<string, number> = {};
+  const started = performance.now();
+  let labels: ArrayLike<number>;
+  if (algorithm === 'scalable') {
+    const engine = await OnnxSimilarityEngine.create({ threads });
+    labels = (
+      await hdbscanScalable(data.embeddings, data.dimension, engine, {
+        ...params,
+        index: { reorderInPlace: true },
+        onStage: (name, ms) => (stages[name] = ms),
+      })
+    ).labels;
+  } else {
+    const rows = Array.from({ length: faces }, (_, i) => data.embeddings.subarray(i * data.dimension, (i + 1) * data.dimension));
+    labels =
+      algorithm === 'exact'
+        ? hdbscan(rows, params).labels
+        : new HDBSCAN({ minClusterSize: params.minClusterSize, minSamples: params.minSamples }).fit(rows.map((row) => Array.from(row)));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const asSingletons = noiseAsSingletons(labels);
+  return {
+    algorithm,
+    faces,
+    identities: data.identities,
+    seconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    clusters: new Set(Array.from(labels).filter((l) => l >= 0)).size,
+    noise: Array.from(labels).filter((l) => l < 0).length,
+    ariVsTruth: adjustedRandIndex(asSingletons, data.identity),
+    params: { minClusterSize: params.minClusterSize, minSamples: params.minSamples },
+    stages,
+  };
+}
+
+/** Least-squares slope of log(seconds) on log(faces). */
+function fitExponent(points: readonly Measurement[]): number {
+  if (points.length < 2) return NaN;
+  const xs = points.map((p) => Math.log(p.faces));
+  const ys = points.map((p) => Math.log(p.seconds));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => {
+    num += (x - mx) * (ys[i] - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') {
+    const result = await runChild(argv[1] as Algorithm, Number(argv[2]), Number(argv[3]));
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const outcome = await clusteringSuite.run({ argv, quick: false, progress: (message) => console.error(message) });
+  for (const table of outcome.tables) {
+    console.log(`\n${table.title}\n\n${formatTable(table.rows)}`);
+    for (const note of table.notes ?? []) console.log(`  ${note}`);
+  }
+  const out = join(findRepoRoot(), 'bench-results', 'clustering.json');
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(outcome.json, null, 2));
+  console.log(`\nsaved ${out}`);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
