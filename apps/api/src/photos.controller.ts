@@ -10,16 +10,20 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
   Res,
   StreamableFile,
+  UnprocessableEntityException,
   UnsupportedMediaTypeException,
   UploadedFiles,
   UseInterceptors,
 } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
-import type { Response } from 'express';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { PhotoDeletionService, PhotoUploadService, type UploadResult } from '@facecloud/ingest';
+import { PeopleService, PhotoPreviewService } from '@facecloud/people';
 import {
   BLOB_STORE,
   DATABASE,
@@ -30,7 +34,9 @@ import {
   type Photo,
   type PhotoCursor,
 } from '@facecloud/storage';
+import { ApiJpeg, ApiZodOk, ApiZodQuery } from './api-docs';
 import { OwnerId } from './owner.decorator';
+import { photoDetail, previewQuery } from './people.schemas';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 /** Opaque page cursor: base64url of "<uploadedAt ISO>|<id>" of the last photo of a page. */
@@ -80,6 +86,8 @@ export class PhotosController {
     private readonly faces: FaceRepository,
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly people: PeopleService,
+    private readonly previews: PhotoPreviewService,
   ) {}
 
   /**
@@ -126,23 +134,47 @@ export class PhotosController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A photo: status, size and its faces with boxes and person names (to draw boxes)' })
+  @ApiZodOk(photoDetail)
   async get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
     const photo = await this.photos.findById(this.database.pool, id, ownerId);
     if (!photo) throw new NotFoundException(`photo ${id} not found`);
-    const faces = await this.faces.listForPhoto(this.database.pool, id);
+    const faces = await this.people.facesOfPhoto(ownerId, id);
     return {
       ...photoSummary(photo),
-      faces: faces.map((face) => ({
-        id: face.id,
-        box: face.box,
-        landmarks: face.landmarks,
-        score: face.detectionScore,
-        kind: face.kind,
-        quality: face.quality,
-        personId: face.personId,
-        thumbnailUrl: `/faces/${face.id}/thumbnail`,
-      })),
+      faces: faces.map((face) => ({ ...face.view, landmarks: face.landmarks, score: face.detectionScore })),
     };
+  }
+
+  /** Downscaled, EXIF-rotated JPEG; face boxes scale by preview width / photo width. */
+  @Get(':id/preview')
+  @ApiOperation({ summary: 'The photo downscaled to `size` (longest side), EXIF-rotated; ETag and If-None-Match (304)' })
+  @ApiZodQuery(previewQuery)
+  @ApiJpeg('JPEG preview')
+  async preview(
+    @OwnerId() ownerId: string,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query(new ZodValidationPipe(previewQuery)) query: z.infer<typeof previewQuery>,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile | undefined> {
+    const preview = await this.previews.find(ownerId, id, query.size);
+    if (!preview) throw new NotFoundException(`photo ${id} not found`);
+    response.setHeader('ETag', preview.etag);
+    response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+    if (request.fresh) {
+      response.status(304);
+      return undefined;
+    }
+    let jpeg: Buffer;
+    try {
+      jpeg = await preview.render();
+    } catch (error) {
+      response.removeHeader('ETag');
+      response.removeHeader('Cache-Control');
+      throw new UnprocessableEntityException(`photo ${id} cannot be decoded: ${(error as Error).message}`);
+    }
+    return new StreamableFile(jpeg, { type: 'image/jpeg', length: jpeg.length });
   }
 
   /** Removes the photo, its faces and (unless shared) its bytes; persons are updated. */
@@ -162,6 +194,9 @@ export class PhotosController {
     if (!photo) throw new NotFoundException(`photo ${id} not found`);
     response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     response.setHeader('ETag', `"${photo.sha256}"`);
+    // The user's own bytes: never sniffed as another type, never run as a page (polyglot files).
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     return new StreamableFile(this.blobs.read(photo.sha256), { type: photo.contentType, length: photo.byteSize });
   }
 }
