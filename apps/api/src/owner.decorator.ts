@@ -1,19 +1,13 @@
-import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
-
-/** Owner used when a request names none: the single local user of the embedded mode. */
-export const DEFAULT_OWNER = 'local';
-const OWNER_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+import { createParamDecorator, InternalServerErrorException, type ExecutionContext } from '@nestjs/common';
+import type { AuthenticatedRequest } from './auth/auth.guard';
 
 /**
- * The owner whose photos a request reads or writes, from the `X-User-Id` header.
- * (Authentication with tokens replaces this header in a later step.)
+ * The owner whose photos, faces and persons a request reads or writes: the authenticated
+ * user (set by AuthGuard from the API token or session cookie). Every query is scoped to it.
  */
 export const OwnerId = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
-  const header = context.switchToHttp().getRequest<Request>().headers['x-user-id'];
-  if (header === undefined) return DEFAULT_OWNER;
-  if (typeof header !== 'string' || !OWNER_PATTERN.test(header)) {
-    throw new BadRequestException('X-User-Id must be 1-64 characters of letters, digits, ".", "_" or "-"');
-  }
-  return header;
+  const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  // Only a route marked @Public() gets here without one: a programming error, never a default user.
+  if (!principal) throw new InternalServerErrorException('route has no authenticated user');
+  return principal.userId;
 });

@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { metrics } from '@facecloud/metrics';
 import { FaceAnalyzer } from '@facecloud/vision';
 import { FACE_ANALYZER, PhotoIngestService } from './photo-ingest.service';
 
@@ -13,6 +14,7 @@ export function createFaceAnalyzer(config: AppConfig): Promise<FaceAnalyzer> {
       logger: new Logger('Vision'),
     },
     decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
+    stageTimer: { record: (stage, ms) => metrics.visionStageSeconds.observe({ stage }, ms / 1000) },
     detector: {
       minFaceSize: config.DETECT_MIN_FACE_PX,
       maxFaces: config.DETECT_MAX_FACES,

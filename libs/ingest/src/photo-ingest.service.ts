@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { metrics } from '@facecloud/metrics';
 import {
   BLOB_STORE,
   ClusteringRunRepository,
@@ -85,7 +86,9 @@ export class PhotoIngestService {
         continue;
       }
       try {
+        const stored = metrics.stageSeconds.startTimer({ stage: 'store' });
         await this.store(photo, analysis, jobs[index].attempt);
+        stored();
         results[index] = DONE;
       } catch (error) {
         results[index] = { status: 'retry', error };
@@ -93,6 +96,8 @@ export class PhotoIngestService {
     }
     if (toAnalyze.length > 0) {
       this.logger.log(`analyzed ${toAnalyze.length} photo(s) in ${Math.round(analyzeMs)} ms`);
+      metrics.stageSeconds.observe({ stage: 'analyze' }, analyzeMs / 1000);
+      metrics.batchPhotos.observe(toAnalyze.length);
     }
     return results;
   }
@@ -104,7 +109,8 @@ export class PhotoIngestService {
       await this.photos.markFailed(client, job.photoId, reason);
       await this.deadLetters.add(client, { photoId: job.photoId, ownerId: job.ownerId, attempts: job.attempt, reason });
     });
-    this.logger.error(`photo ${job.photoId} failed after ${job.attempt} attempt(s): ${reason}`);
+    metrics.photosFailed.inc();
+    this.logger.error({ photoId: job.photoId, msg: `photo ${job.photoId} failed after ${job.attempt} attempt(s): ${reason}` });
   }
 
   /** Loads what a job needs, or returns undefined when there is nothing to do. */
@@ -118,7 +124,8 @@ export class PhotoIngestService {
     if (photo.status === 'done' && photo.pipelineVersion === this.pipelineVersion) return undefined;
     if (!(await this.blobs.exists(photo.sha256))) throw new PermanentFailure('original is missing from the blob store');
     await this.photos.markProcessing(pool, photo.id);
-    return { photo, bytes: await this.blobs.readBuffer(photo.sha256) };
+    const loaded = metrics.stageSeconds.startTimer({ stage: 'load' });
+    return { photo, bytes: await this.blobs.readBuffer(photo.sha256).finally(loaded) };
   }
 
   private async store(photo: Photo, analysis: PhotoAnalysis, attempt: number): Promise<void> {
@@ -146,6 +153,12 @@ export class PhotoIngestService {
       await this.runs.markLibraryChanged(client, photo.ownerId);
     });
     const excluded = faces.filter((face) => face.kind !== 'face').length;
-    this.logger.log(`photo ${photo.id}: ${faces.length} face(s), ${excluded} blurry or trash (attempt ${attempt})`);
+    metrics.photosProcessed.inc();
+    for (const face of faces) metrics.facesFound.inc({ kind: face.kind });
+    this.logger.log({
+      photoId: photo.id,
+      faces: faces.length,
+      msg: `photo ${photo.id}: ${faces.length} face(s), ${excluded} blurry or trash (attempt ${attempt})`,
+    });
   }
 }

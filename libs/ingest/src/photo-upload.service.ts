@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { metrics } from '@facecloud/metrics';
 import { IngestJobNotifier } from '@facecloud/queue';
 import {
   BLOB_STORE,
@@ -44,16 +45,18 @@ export class PhotoUploadService {
   async accept(ownerId: string, files: IncomingFile[]): Promise<UploadResult[]> {
     const results: UploadResult[] = [];
     for (const file of files) results.push(await this.acceptOne(ownerId, file));
+    for (const result of results) metrics.uploads.inc({ outcome: result.outcome });
     if (results.some((result) => result.outcome === 'accepted')) this.notifier.jobsEnqueued();
     return results;
   }
 
   private async acceptOne(ownerId: string, file: IncomingFile): Promise<UploadResult> {
     const fileName = file.originalName;
-    const inspection = await this.inspect(file.path);
+    const nameProblem = fileNameProblem(fileName);
+    const inspection = nameProblem ? { problem: nameProblem } : await this.inspect(file.path);
     if ('problem' in inspection) {
       await rm(file.path, { force: true });
-      this.logger.warn(`rejected upload "${fileName}" for ${ownerId}: ${inspection.problem}`);
+      this.logger.warn(`rejected upload ${JSON.stringify(fileName)} for ${ownerId}: ${inspection.problem}`);
       return { fileName, outcome: 'rejected', error: inspection.problem };
     }
     const contentType = `image/${inspection.format}`;
@@ -71,7 +74,8 @@ export class PhotoUploadService {
   private async inspect(path: string): Promise<{ format: string } | { problem: string }> {
     let metadata;
     try {
-      metadata = await sharp(path).metadata();
+      // No pixel limit for reading the header: the limit is checked below, with a clear message.
+      metadata = await sharp(path, { limitInputPixels: false }).metadata();
     } catch {
       return { problem: 'not a readable image (accepted: JPEG, PNG, WebP, TIFF, AVIF)' };
     }
@@ -84,6 +88,31 @@ export class PhotoUploadService {
         problem: `image is ${metadata.width}×${metadata.height} pixels, over the limit of ${this.config.DECODE_MAX_INPUT_PIXELS}`,
       };
     }
+    // The header alone passes truncated files: decoding (shrunk on load, cheap for JPEG) with
+    // the worker's strictness refuses them here instead of leaving a photo to fail later.
+    try {
+      await sharp(path, { failOn: 'error', limitInputPixels: this.config.DECODE_MAX_INPUT_PIXELS })
+        .resize({ width: 256, height: 256, fit: 'inside', withoutEnlargement: true })
+        .raw()
+        .toBuffer();
+    } catch {
+      return { problem: 'image data is truncated or corrupt' };
+    }
     return { format: metadata.format };
   }
+}
+
+/** Control characters, and bidirectional overrides that disguise extensions ("photo\u202Egpj.exe"). */
+const UNSAFE_NAME_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Why a file name is refused, if it is: browsers send a bare name, so a path (traversal or
+ * absolute) marks a crafted request. Stored names never reach the file system (blobs are
+ * content-addressed); this keeps them safe for logs, downloads and other tools.
+ */
+function fileNameProblem(name: string): string | undefined {
+  if (name.length > 255) return 'file name longer than 255 characters';
+  if (UNSAFE_NAME_CHARACTERS.test(name)) return 'file name contains control characters';
+  if (/[/\\]/.test(name)) return 'file name contains a path (/ or \\)';
+  return undefined;
 }
