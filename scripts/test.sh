@@ -61,6 +61,13 @@ provision() {
   if [ "$(id -u)" = 0 ] && is_debian; then
     [ -n "${TEST_DATABASE_URL:-}" ] || bash scripts/install-pgvector.sh -q
     [ -n "${MOCKKAFKA_BIN:-}" ] || bash scripts/build-kafka-mock.sh -q
+    # Debian's Chromium for the browser tests (test/browser); they skip, saying so, without it.
+    if [ ! -x /usr/bin/chromium ]; then
+      log "installing chromium for the browser tests"
+      { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }; } ||
+        log "could not install chromium: the browser tests will be skipped"
+    fi
     return
   fi
   local missing

@@ -1,12 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import sharp from 'sharp';
 import { FaceAnalyzer } from '@facecloud/vision';
+import { asUser, provisionUsers } from '../support/auth';
 import { fixturesDir, modelsDir } from '../support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../support/kafka';
@@ -79,7 +81,7 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     for (const photo of photos) {
       const form = new FormData();
       form.append('file', new Blob([photo.bytes], { type: 'image/jpeg' }), photo.name);
-      const response = await fetch(`${api.baseUrl}/photos`, { method: 'POST', body: form, headers: { 'X-User-Id': photo.owner } });
+      const response = await fetch(`${api.baseUrl}/photos`, { method: 'POST', body: form, headers: asUser(photo.owner) });
       const body = (await response.json()) as { photos: Array<{ photoId: string; outcome: string }> };
       assert.equal(response.status, 202, JSON.stringify(body));
       ids.push(body.photos[0].photoId);
@@ -141,12 +143,13 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
       KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
       KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
       KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
-    KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
+      KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
       WORKER_BATCH_SIZE: '4',
       WORKER_POLL_INTERVAL_MS: '200',
       CLUSTER_INTERVAL_SECONDS: '3600',
     };
     api = await startService('api', env);
+    await provisionUsers(env, owners);
     analyzer = await FaceAnalyzer.create({
       modelsDir,
       runtime: { provider: 'cpu' },
@@ -208,7 +211,7 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     await producer.disconnect();
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const stats = (await (await fetch(`${api.baseUrl}/queue`)).json()) as { kafka: { lag: number } };
+      const stats = (await (await fetch(`${api.baseUrl}/queue`, { headers: asUser(owners[0]) })).json()) as { kafka: { lag: number } };
       if (stats.kafka.lag === 0) break;
       assert.ok(Date.now() < deadline, 'redelivered messages were consumed');
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -262,7 +265,7 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     let ids: string[];
     try {
       ids = await uploadAll(photos);
-      const stats = (await (await fetch(`${api.baseUrl}/queue`)).json()) as { pendingJobs: number; kafka: { lag: number | null } };
+      const stats = (await (await fetch(`${api.baseUrl}/queue`, { headers: asUser(owners[0]) })).json()) as { pendingJobs: number; kafka: { lag: number | null } };
       assert.equal(stats.pendingJobs, 4, 'jobs wait in the outbox');
       assert.equal(stats.kafka.lag, null, 'lag is unknown while the broker is down');
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -273,10 +276,16 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
   });
 
   test('a poison photo is failed with its reason and dead-lettered; later photos still flow', async () => {
-    const good = await readFile(join(fixturesDir, 'photos', 'person-a-1.jpg'));
-    // A JPEG whose header is intact (so upload accepts it) but whose data stops halfway.
-    const truncated = good.subarray(0, Math.floor(good.length / 2));
-    const [poisonId] = await uploadAll([{ name: 'truncated.jpg', owner: 'ana', bytes: truncated, expectedFaces: 0 }]);
+    // Uploads are decoded before they are accepted, so a corrupt file never reaches a worker
+    // that way. What does is an original damaged in the blob store (disk or copy fault): plant
+    // half of the photo's bytes at its content address, then upload the intact photo, which
+    // passes the checks and finds its blob already there.
+    const [photo] = await makePhotos(1, 9, analyzer);
+    const sha256 = createHash('sha256').update(photo.bytes).digest('hex');
+    const blobPath = join(dataDir, 'blobs', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    await mkdir(dirname(blobPath), { recursive: true });
+    await writeFile(blobPath, photo.bytes.subarray(0, Math.floor(photo.bytes.length / 2)));
+    const [poisonId] = await uploadAll([{ ...photo, name: 'damaged-original.jpg', expectedFaces: 0 }]);
     const followers = await uploadAll(await makePhotos(3, 4, analyzer));
     const [poison] = await waitSettled([poisonId]);
     assert.equal(poison.status, 'failed');

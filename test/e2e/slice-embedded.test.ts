@@ -1,12 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeSlice, sliceUploadLimitBytes } from './slice';
+import { provisionUsers } from '../support/auth';
+import { describeSlice, sliceUploadLimitBytes, sliceUsers } from './slice';
 import { startService } from './service-process';
 
 /** The embedded default: one process, PGlite, the PostgreSQL-table job queue. */
 describeSlice('slice, embedded (all-in-one, PGlite, in-database queue)', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-embedded-'));
+  // PGlite allows one process: the users are written before the service opens the database.
+  await provisionUsers({ DATA_DIR: dataDir }, Object.values(sliceUsers));
   const service = await startService('all-in-one', {
     DATA_DIR: dataDir,
     DATABASE_URL: '',

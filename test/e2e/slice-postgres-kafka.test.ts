@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../support/postgres';
 import { mockKafkaConsumerTuning, startMockKafka } from '../support/kafka';
-import { describeSlice, sliceUploadLimitBytes } from './slice';
+import { provisionUsers } from '../support/auth';
+import { describeSlice, sliceUploadLimitBytes, sliceUsers } from './slice';
 import { startService } from './service-process';
 
 /**
@@ -30,6 +31,7 @@ describeSlice('slice, production (api + worker processes, PostgreSQL, Kafka)', a
   };
   // The API migrates the database; the worker starts after it, on the migrated schema.
   const api = await startService('api', env);
+  await provisionUsers(env, Object.values(sliceUsers));
   const worker = await startService('worker', { ...env, MIGRATE_ON_START: 'false' });
   if (!worker.logs.some((line) => line.includes('consuming ingest jobs from kafka'))) {
     throw new Error(`worker is not consuming from Kafka:\n${worker.logs.join('\n')}`);

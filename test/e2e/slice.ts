@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { asUser } from '../support/auth';
 import { fixturesDir } from '../support/paths';
 
 export const photoFixtures = {
@@ -11,6 +12,10 @@ export const photoFixtures = {
   noFace: 'no-face.jpg',
   group: 'group-5.jpg',
 };
+
+/** The library the slice works in, and another user who must see none of it (deployments provision both). */
+export const sliceUsers = { owner: 'slice-owner', other: 'somebody-else' };
+const as = asUser(sliceUsers.owner);
 
 /** Deployments under test set UPLOAD_MAX_FILE_BYTES to this (the fixtures are smaller). */
 export const sliceUploadLimitBytes = 1_000_000;
@@ -42,12 +47,12 @@ interface PhotoView {
 async function upload(baseUrl: string, files: Array<{ name: string; bytes: Buffer; type?: string }>, owner?: string) {
   const form = new FormData();
   for (const file of files) form.append('file', new Blob([file.bytes], { type: file.type ?? 'image/jpeg' }), file.name);
-  const response = await fetch(`${baseUrl}/photos`, { method: 'POST', body: form, headers: owner ? { 'X-User-Id': owner } : {} });
+  const response = await fetch(`${baseUrl}/photos`, { method: 'POST', body: form, headers: asUser(owner ?? sliceUsers.owner) });
   return { status: response.status, body: (await response.json()) as { photos: UploadResult[]; message?: string } };
 }
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, init);
+  const response = await fetch(url, { ...init, headers: { ...as, ...(init?.headers as Record<string, string>) } });
   assert.equal(response.status, 200, `${url}: ${response.status} ${await response.clone().text()}`);
   return (await response.json()) as T;
 }
@@ -166,7 +171,7 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
     test('faces: the thumbnail is the aligned 112×112 crop as JPEG', () =>
       dumpLogsOnFailure(async () => {
         const [face] = facesOf.get(photoFixtures.personA[0])!;
-        const response = await fetch(`${deployment.baseUrl}${face.thumbnailUrl}`);
+        const response = await fetch(`${deployment.baseUrl}${face.thumbnailUrl}`, { headers: as });
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('content-type'), 'image/jpeg');
         const { width, height, format } = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
@@ -175,7 +180,7 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
 
     test('people: the two photos of A form one person, the two of B another', () =>
       dumpLogsOnFailure(async () => {
-        const run = await getJson<{ faceCount: number; personCount: number }>(`${deployment.baseUrl}/people/cluster`, { method: 'POST' });
+        const run = await getJson<{ faceCount: number; personCount: number }>(`${deployment.baseUrl}/clustering/run?wait=true`, { method: 'POST' });
         assert.equal(run.faceCount, 4);
         const { people } = await getJson<{ people: Array<{ id: string; faceCount: number; coverFaceId: string }> }>(
           `${deployment.baseUrl}/people`,
@@ -206,7 +211,7 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.equal(status, 202);
         const photo = await waitForProcessed(deployment.baseUrl, body.photos[0].photoId!);
         assert.equal(photo.faceCount, 5);
-        const run = await getJson<{ faceCount: number }>(`${deployment.baseUrl}/people/cluster`, { method: 'POST' });
+        const run = await getJson<{ faceCount: number }>(`${deployment.baseUrl}/clustering/run?wait=true`, { method: 'POST' });
         assert.equal(run.faceCount, 9);
         const regrouped = await getJson<PhotoView>(`${deployment.baseUrl}/photos/${photo.id}`);
         const persons = regrouped.faces.map((face) => face.personId).filter((id): id is string => id !== null);
@@ -237,7 +242,7 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         const failed = await getJson<{ photos: unknown[] }>(`${deployment.baseUrl}/photos?status=failed`);
         assert.equal(failed.photos.length, 0);
         for (const bad of ['limit=0', 'limit=100000', 'status=lost', 'cursor=nonsense', 'limit=-5']) {
-          const response = await fetch(`${deployment.baseUrl}/photos?${bad}`);
+          const response = await fetch(`${deployment.baseUrl}/photos?${bad}`, { headers: as });
           assert.equal(response.status, 400, bad);
         }
       }));
@@ -254,7 +259,7 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
 
     test('isolation: another owner sees none of these photos, faces or persons', () =>
       dumpLogsOnFailure(async () => {
-        const headers = { 'X-User-Id': 'somebody-else' };
+        const headers = asUser(sliceUsers.other);
         const photoId = photoIdOf.get(photoFixtures.personA[0]);
         assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { headers })).status, 404);
         const faceId = facesOf.get(photoFixtures.personA[0])![0].id;
@@ -273,10 +278,10 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         const [face] = facesOf.get(second)!;
         const before = await getJson<{ people: Array<{ id: string; faceCount: number }> }>(`${deployment.baseUrl}/people`);
         const personOfB = (await getJson<PhotoView>(`${deployment.baseUrl}/photos/${photoIdOf.get(photoFixtures.personB[0])}`)).faces[0].personId;
-        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { method: 'DELETE' })).status, 204);
-        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`)).status, 404);
-        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}/original`)).status, 404);
-        assert.equal((await fetch(`${deployment.baseUrl}/faces/${face.id}/thumbnail`)).status, 404);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { method: 'DELETE', headers: as })).status, 204);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}`, { headers: as })).status, 404);
+        assert.equal((await fetch(`${deployment.baseUrl}/photos/${photoId}/original`, { headers: as })).status, 404);
+        assert.equal((await fetch(`${deployment.baseUrl}/faces/${face.id}/thumbnail`, { headers: as })).status, 404);
         const after = await getJson<{ people: Array<{ id: string; faceCount: number }> }>(`${deployment.baseUrl}/people`);
         const count = (people: Array<{ id: string; faceCount: number }>) => people.find((p) => p.id === personOfB)?.faceCount;
         assert.equal(count(after.people), count(before.people)! - 1);

@@ -28,6 +28,12 @@ export interface PostgresCluster {
   readonly pgvectorVersion: string;
   /** Stops the server and deletes its files; safe to call more than once. */
   stop(): Promise<void>;
+  /**
+   * Stops the server as a crash would (immediate shutdown: every connection is cut), keeping
+   * its files; `startServer()` brings it back on the same port. For fault tests.
+   */
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
 }
 
 /** Settings for a disposable cluster: local only, durability traded for speed. */
@@ -160,10 +166,10 @@ async function queryServer(url: string): Promise<{ version: string; pgvectorVers
 }
 
 /** Starts postgres on a free port, retrying when another process grabbed the port first. */
-async function startServer(runAs: RunAs, binDir: string, dir: string): Promise<number> {
+async function startServer(runAs: RunAs, binDir: string, dir: string, fixedPort?: number): Promise<number> {
   const logFile = join(dir, 'postgres.log');
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     try {
       await run(runAs, dir, join(binDir, 'pg_ctl'), ['-D', join(dir, 'data'), '-l', logFile, '-w', '-t', '30', '-o', `-p ${port}`, 'start']);
       return port;
@@ -212,7 +218,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     const port = await startServer(runAs, binDir, dir);
     const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
     const { version, pgvectorVersion } = await queryServer(url);
-    return { url, port, version, pgvectorVersion, stop };
+    const stopServer = (): Promise<void> =>
+      run(runAs, dir, join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).then(() => undefined);
+    const startAgain = (): Promise<void> => startServer(runAs, binDir, dir, port).then(() => undefined);
+    return { url, port, version, pgvectorVersion, stop, stopServer, startServer: startAgain };
   } catch (error) {
     await stop();
     throw error;

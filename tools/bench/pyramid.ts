@@ -1,39 +1,24 @@
 /**
- * Pyramid benchmark: MTCNN detection time on the dev photos with the classic per-scale P-Net loop
+ * Suite "pyramid": MTCNN detection time on the dev photos with the classic per-scale P-Net loop
  * vs the packed pyramid (one P-Net run per canvas), one photo per call (detect) and in
  * micro-batches (detectMany). Photos are decoded once, untimed. The variants take turns batch by
- * batch, in rotating order, so a busy machine slows them alike.
+ * batch, in rotating order, so a busy machine slows them alike. Besides wall time, each variant's
+ * process CPU time is summed (process.cpuUsage): less sensitive to other processes' load, though
+ * with more than one onnxruntime thread it also counts the threads' spin-waiting.
  *
  *   --dataset <dir>   photos, searched recursively (default: the dev set, see FACECLOUD_DATASETS)
- *   --models <dir>    ONNX models (default: models/)
- *   --out <file>      JSON results (default: bench-results/pyramid.json)
  *   --max-side <px>   working size (default 1024)
  *   --batch <n>       photos per detectMany call (default 8)
- *   --runs <n>        passes over all photos (default 1)
+ *   --runs <n>        passes over all photos (default 2; --quick: 1 pass over 64 photos)
  *   --provider <p>    onnxruntime execution provider: cpu (default), cuda or auto
+ *   --threads <n>     onnxruntime intra-op threads (default 0: onnxruntime's choice, all cores)
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { decodePhoto, MtcnnDetector, type MtcnnOptions, type OnnxRuntimeOptions, type RgbImage } from '@facecloud/vision';
-import { datasetsDir, modelsDir, repoRoot } from '../../test/support/paths';
-import { formatTable, summarize, type TimingSummary } from './stats';
+import { MtcnnDetector, type MtcnnOptions, type OnnxRuntimeOptions, type RgbImage } from '@facecloud/vision';
+import { chunk, decodeAll, DEFAULT_DATASET, defaultModelsDir, positiveInteger, ratio, readPhotos, round, suiteOptions, sum } from './photos';
+import { summarize, type TimingSummary } from './stats';
+import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
-const USAGE =
-  'usage: bench [--dataset <dir>] [--models <dir>] [--out <file>] [--max-side <px>] [--batch <n>] [--runs <n>] [--provider cpu|cuda|auto]';
 const PROVIDERS: readonly OnnxRuntimeOptions['provider'][] = ['cpu', 'cuda', 'auto'];
-const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
-
-interface Settings {
-  dataset: string;
-  models: string;
-  out: string;
-  maxSide: number;
-  batch: number;
-  runs: number;
-  provider: OnnxRuntimeOptions['provider'];
-}
 
 interface Variant {
   name: string;
@@ -48,97 +33,83 @@ const VARIANTS: readonly Variant[] = [
   { name: 'packed, detectMany', pyramid: 'packed', batched: true },
 ];
 
-/** Per variant: milliseconds per photo (a detectMany call's time shared by its photos) and faces found per photo. */
+/**
+ * Per variant: wall milliseconds per photo (a detectMany call's time shared by its photos), total
+ * CPU milliseconds, and faces found per photo.
+ */
 interface Measurements {
   milliseconds: number[][];
+  cpuMs: number[];
   faces: number[][];
 }
 
-async function main(argv: string[]): Promise<void> {
-  const settings = parseSettings(argv);
-  const images = await decodeAll(await listPhotos(settings.dataset), settings.maxSide);
-  const detectors = new Map<Variant['pyramid'], MtcnnDetector>();
-  for (const pyramid of ['per-scale', 'packed'] as const) {
-    detectors.set(pyramid, await MtcnnDetector.create(settings.models, { provider: settings.provider }, { pyramid }));
-  }
-  try {
-    const batches = chunk(images, settings.batch);
-    for (const variant of VARIANTS) await runVariant(variant, detectors, batches[0]); // warm-up, untimed
-    const measurements = await measure(detectors, batches, settings.runs);
-    const summaries = VARIANTS.map((_, index) => summarize(measurements.milliseconds[index]));
-    const { executionProvider } = detectors.get('packed') as MtcnnDetector;
-    console.log(report(settings, executionProvider, images.length, summaries, measurements.faces));
-    await saveJson(settings, executionProvider, images.length, summaries, measurements.faces);
-  } finally {
-    for (const detector of detectors.values()) await detector.close();
-  }
+export function providerOption(value: unknown): OnnxRuntimeOptions['provider'] {
+  const provider = PROVIDERS.find((name) => name === (value ?? 'cpu'));
+  if (!provider) throw new RangeError(`--provider must be one of ${PROVIDERS.join(', ')}, got ${String(value)}`);
+  return provider;
 }
 
-function parseSettings(argv: string[]): Settings {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      dataset: { type: 'string' },
-      models: { type: 'string' },
-      out: { type: 'string' },
-      'max-side': { type: 'string', default: '1024' },
-      batch: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '1' },
-      provider: { type: 'string', default: 'cpu' },
-    },
-  });
-  const provider = PROVIDERS.find((name) => name === values.provider);
-  if (!provider) throw new RangeError(`--provider must be one of ${PROVIDERS.join(', ')}, got ${values.provider}`);
-  return {
-    dataset: resolve(values.dataset ?? join(datasetsDir, 'dev')),
-    models: resolve(values.models ?? process.env.FACECLOUD_MODELS ?? modelsDir),
-    out: resolve(values.out ?? join(repoRoot, 'bench-results', 'pyramid.json')),
-    maxSide: positiveInteger(values['max-side'], '--max-side'),
-    batch: positiveInteger(values.batch, '--batch'),
-    runs: positiveInteger(values.runs, '--runs'),
-    provider,
-  };
-}
+export const pyramidSuite: BenchSuite = {
+  name: 'pyramid',
+  description: 'MTCNN detection: per-scale P-Net loop vs packed pyramid, per photo and in micro-batches',
+  async run(context: BenchContext): Promise<BenchOutcome> {
+    const values = suiteOptions(context.argv, {
+      dataset: 'string',
+      'max-side': 'string',
+      batch: 'string',
+      runs: 'string',
+      provider: 'string',
+      threads: 'string',
+    });
+    const maxSide = positiveInteger(values['max-side'] ?? 1024, '--max-side');
+    const batch = positiveInteger(values.batch ?? 8, '--batch');
+    const runs = positiveInteger(values.runs ?? (context.quick ? 1 : 2), '--runs');
+    const provider = providerOption(values.provider);
+    const threads = values.threads === undefined ? 0 : Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`--threads must be an integer ≥ 0, got ${String(values.threads)}`);
+    const photos = await readPhotos(String(values.dataset ?? DEFAULT_DATASET), context.quick ? 64 : Infinity);
+    const images = await decodeAll(photos, maxSide);
+    context.progress(`${images.length} photos decoded at ${maxSide} px`);
 
-function positiveInteger(text: string, name: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${text}`);
-  return value;
-}
-
-async function listPhotos(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true });
-  const photos = entries.filter((entry) => PHOTO_EXTENSIONS.has(extname(entry).toLowerCase())).sort();
-  if (photos.length === 0) throw new Error(`no photos found in ${dir}`);
-  return photos.map((entry) => join(dir, entry));
-}
-
-async function decodeAll(paths: readonly string[], maxSide: number): Promise<RgbImage[]> {
-  const images: RgbImage[] = [];
-  for (const path of paths) {
-    const { image } = await decodePhoto(await readFile(path), { maxSide, maxInputPixels: 100_000_000 });
-    images.push(image);
-  }
-  return images;
-}
+    const detectors = new Map<Variant['pyramid'], MtcnnDetector>();
+    try {
+      for (const pyramid of ['per-scale', 'packed'] as const) {
+        detectors.set(pyramid, await MtcnnDetector.create(defaultModelsDir(), { provider, intraOpThreads: threads }, { pyramid }));
+      }
+      const batches = chunk(images, batch);
+      for (const variant of VARIANTS) await runVariant(variant, detectors, batches[0]); // warm-up, untimed
+      const measurements = await measure(detectors, batches, runs, context);
+      const summaries = VARIANTS.map((_, index) => summarize(measurements.milliseconds[index]));
+      const { executionProvider } = detectors.get('packed') as MtcnnDetector;
+      return outcome({ maxSide, batch, runs, threads, executionProvider, photos: images.length }, summaries, measurements);
+    } finally {
+      for (const detector of detectors.values()) await detector.close();
+    }
+  },
+};
 
 async function measure(
   detectors: ReadonlyMap<Variant['pyramid'], MtcnnDetector>,
   batches: readonly RgbImage[][],
   runs: number,
+  context: BenchContext,
 ): Promise<Measurements> {
-  const measurements: Measurements = { milliseconds: VARIANTS.map(() => []), faces: VARIANTS.map(() => []) };
+  const measurements: Measurements = { milliseconds: VARIANTS.map(() => []), cpuMs: VARIANTS.map(() => 0), faces: VARIANTS.map(() => []) };
   let turn = 0;
   for (let run = 0; run < runs; run++) {
     for (const batch of batches) {
       for (let step = 0; step < VARIANTS.length; step++) {
         const index = (turn + step) % VARIANTS.length;
+        const cpuBefore = process.cpuUsage();
         const result = await runVariant(VARIANTS[index], detectors, batch);
+        const cpu = process.cpuUsage(cpuBefore);
+        measurements.cpuMs[index] += (cpu.user + cpu.system) / 1000;
         if (run === 0) measurements.faces[index].push(...result.faces);
         measurements.milliseconds[index].push(...result.milliseconds);
       }
       turn++;
     }
+    context.progress(`pass ${run + 1}/${runs} done`);
   }
   return measurements;
 }
@@ -166,89 +137,70 @@ async function runVariant(
   return { milliseconds, faces };
 }
 
-function report(
-  settings: Settings,
-  executionProvider: string,
-  photos: number,
-  summaries: readonly TimingSummary[],
-  faces: readonly number[][],
-): string {
-  const baseline = summaries[0].totalMs;
+interface RunSettings {
+  maxSide: number;
+  batch: number;
+  runs: number;
+  threads: number;
+  executionProvider: string;
+  photos: number;
+}
+
+/** The per-scale variant with the same calls (detect or detectMany) as `index`: what it is compared with. */
+function baselineOf(index: number): number {
+  return VARIANTS.findIndex((variant) => variant.pyramid === 'per-scale' && variant.batched === VARIANTS[index].batched);
+}
+
+function outcome(settings: RunSettings, summaries: readonly TimingSummary[], measurements: Measurements): BenchOutcome {
+  const { faces, cpuMs } = measurements;
+  const samples = summaries.map((summary) => summary.samples);
+  const meanMs = summaries.map((summary) => summary.totalMs / summary.samples);
+  const cpuMsPerPhoto = cpuMs.map((total, index) => total / samples[index]);
+  const speedup = VARIANTS.map((_, index) => summaries[baselineOf(index)].totalMs / summaries[index].totalMs);
+  const cpuSpeedup = VARIANTS.map((_, index) => cpuMs[baselineOf(index)] / cpuMs[index]);
+  const disagreements = faces[0].filter((count, photo) => faces.some((variantFaces) => variantFaces[photo] !== count)).length;
   const rows = [
-    ['variant', 'median ms/photo', 'p90 ms/photo', 'total ms', 'speed-up', 'faces'],
+    ['variant', 'median ms/photo', 'p90 ms/photo', 'mean ms/photo', 'CPU ms/photo', 'speed-up', 'CPU speed-up', 'faces'],
     ...VARIANTS.map((variant, index) => [
       variant.name,
       summaries[index].medianMs.toFixed(1),
       summaries[index].p90Ms.toFixed(1),
-      summaries[index].totalMs.toFixed(0),
-      `${(baseline / summaries[index].totalMs).toFixed(2)}×`,
+      meanMs[index].toFixed(2),
+      cpuMsPerPhoto[index].toFixed(2),
+      ratio(speedup[index]),
+      ratio(cpuSpeedup[index]),
       String(sum(faces[index])),
     ]),
   ];
-  const disagreements = countDisagreements(faces);
-  return [
-    `${photos} photos at ${settings.maxSide} px, detectMany batches of ${settings.batch}, ${settings.runs} run(s), ` +
-      `${executionProvider.toUpperCase()}, ${cpus().length} CPU core(s), Node ${process.version}`,
-    formatTable(rows),
-    'speed-up = total time of "per-scale, detect" / total time of the variant; detectMany time is shared by its photos',
-    disagreements === 0 ? 'all variants found the same number of faces on every photo' : `face counts differ on ${disagreements} photo(s)`,
-  ].join('\n');
-}
-
-function countDisagreements(faces: readonly number[][]): number {
-  return faces[0].filter((count, photo) => faces.some((variantFaces) => variantFaces[photo] !== count)).length;
-}
-
-async function saveJson(
-  settings: Settings,
-  executionProvider: string,
-  photos: number,
-  summaries: readonly TimingSummary[],
-  faces: readonly number[][],
-): Promise<void> {
-  const result = {
-    benchmark: 'mtcnn-pyramid',
-    date: new Date().toISOString(),
-    executionProvider,
-    node: process.version,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    photos,
-    maxSide: settings.maxSide,
-    batch: settings.batch,
-    runs: settings.runs,
-    variants: VARIANTS.map((variant, index) => ({
-      ...variant,
-      samples: summaries[index].samples,
-      medianMs: round(summaries[index].medianMs, 2),
-      p90Ms: round(summaries[index].p90Ms, 2),
-      totalMs: round(summaries[index].totalMs, 0),
-      speedup: round(summaries[0].totalMs / summaries[index].totalMs, 3),
-      faces: sum(faces[index]),
-    })),
-    faceCountDisagreements: countDisagreements(faces),
+  return {
+    tables: [
+      {
+        title:
+          `MTCNN detection, ${settings.photos} photos at ${settings.maxSide} px, detectMany batches of ${settings.batch}, ` +
+          `${settings.runs} pass(es), ${settings.executionProvider.toUpperCase()}, ` +
+          (settings.threads ? `${settings.threads} onnxruntime thread(s)` : 'onnxruntime default threads'),
+        rows,
+        notes: [
+          'speed-up = time of the per-scale variant with the same calls (detect or detectMany) / time of the variant; CPU speed-up likewise with process CPU time',
+          disagreements === 0 ? 'all variants found the same number of faces on every photo' : `face counts differ on ${disagreements} photo(s)`,
+        ],
+      },
+    ],
+    json: {
+      ...settings,
+      variants: VARIANTS.map((variant, index) => ({
+        ...variant,
+        samples: samples[index],
+        medianMs: round(summaries[index].medianMs, 2),
+        p90Ms: round(summaries[index].p90Ms, 2),
+        meanMs: round(meanMs[index], 3),
+        totalMs: round(summaries[index].totalMs, 0),
+        cpuMsPerPhoto: round(cpuMsPerPhoto[index], 3),
+        speedup: round(speedup[index], 3),
+        cpuSpeedup: round(cpuSpeedup[index], 3),
+        faces: sum(faces[index]),
+      })),
+      faceCountDisagreements: disagreements,
+    },
   };
-  await mkdir(dirname(settings.out), { recursive: true });
-  await writeFile(settings.out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${settings.out}`);
 }
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((total, value) => total + value, 0);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  console.error(USAGE);
-  process.exitCode = 1;
-});

@@ -1,61 +1,52 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { loadConfig } from '@facecloud/config';
-import { FaceClusteringService } from '@facecloud/clustering';
-import {
-  ClusteringRunRepository,
-  FaceRepository,
-  IngestJobRepository,
-  PersonRepository,
-  openDatabaseFromConfig,
-  runMigrations,
-  type Database,
-} from '@facecloud/storage';
+import { ConfigError } from '@facecloud/config';
+import { UsageError } from './command';
+import { adminCommands } from './commands';
 
-const USAGE = `usage: npm run admin -- <command> [options]
+function usage(): string {
+  const lines = adminCommands.map((command) =>
+    [`  ${command.name} ${command.synopsis}`.trimEnd(), ...command.summary.split('\n').map((line) => `      ${line}`)].join('\n'),
+  );
+  return `usage: npm run admin -- <command> [options]   (also: npm run import -- …, npm run export -- …)
 
 commands:
-  reprocess [--owner ID]   queue every photo again; workers redo those an older pipeline
-                           (e.g. another embedder) produced, and failed ones, and skip the rest
-  cluster [--owner ID]     re-cluster one owner's faces now (default: every changed library)
-  help                     this text
+${lines.join('\n')}
+  help
+      this text
 
-Uses the same settings as the services (DATABASE_URL, DATA_DIR, ...). With the embedded
-database, stop the service first: PGlite allows one process at a time.`;
-
-async function reprocess(database: Database, ownerId: string | undefined): Promise<void> {
-  const queued = await new IngestJobRepository().enqueueAll(database.pool, ownerId);
-  console.log(`queued ${queued} photo(s)${ownerId ? ` of ${ownerId}` : ''} for reprocessing`);
+Uses the same settings as the services (DATABASE_URL, BLOB_DIR, DATA_DIR, KAFKA_BROKERS, ...).
+With the embedded database, stop the service first: PGlite allows one process at a time.`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { owner: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [command = 'help'] = positionals;
-  if (values.help || command === 'help') {
-    console.log(USAGE);
+  // Command output goes to stdout; the services' logs (stderr) only when something is wrong.
+  process.env.LOG_LEVEL ??= 'warn';
+  const [name = 'help', ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
     return 0;
   }
-  if (!['reprocess', 'cluster'].includes(command)) {
-    console.error(`unknown command "${command}"\n\n${USAGE}`);
+  const command = adminCommands.find((candidate) => candidate.name === name);
+  if (!command) {
+    console.error(`unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  const config = loadConfig();
-  const database = await openDatabaseFromConfig(config);
-  try {
-    await runMigrations(database.pool);
-    if (command === 'reprocess') await reprocess(database, values.owner);
-    else {
-      const clustering = new FaceClusteringService(database, config, new FaceRepository(), new PersonRepository(), new ClusteringRunRepository());
-      if (values.owner) console.log(JSON.stringify(await clustering.clusterOwner(values.owner)));
-      else console.log(`re-clustered ${await clustering.clusterChangedOwners()} changed librar(ies)`);
-    }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`usage: npm run admin -- ${command.name} ${command.synopsis}\n\n${command.summary}`);
     return 0;
-  } finally {
-    await database.close();
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${command.name}: ${error.message}\nusage: npm run admin -- ${command.name} ${command.synopsis}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
   }
 }
 

@@ -6,11 +6,16 @@ import { diskStorage } from 'multer';
 import { APP_CONFIG, ConfigModule, type AppConfig } from '@facecloud/config';
 import { ClusteringModule } from '@facecloud/clustering';
 import { UploadModule } from '@facecloud/ingest';
-import { LoggingModule } from '@facecloud/platform';
+import { PeopleModule } from '@facecloud/people';
+import { LoggingModule, OpsModule } from '@facecloud/platform';
 import { OutboxRelayRunner, QueueModule } from '@facecloud/queue';
 import { StorageModule, blobDirFromConfig } from '@facecloud/storage';
+import { AdminWebModule } from './admin-web.module';
+import { ApiDocs } from './api-docs';
+import { ApiAuthModule } from './auth/api-auth.module';
+import { ClusteringController } from './clustering.controller';
 import { FacesController } from './faces.controller';
-import { HealthController } from './health.controller';
+import { MergesController } from './merges.controller';
 import { PeopleController } from './people.controller';
 import { PhotosController } from './photos.controller';
 import { QueueController } from './queue.controller';
@@ -24,6 +29,8 @@ function uploadOptions(config: AppConfig) {
   mkdirSync(incoming, { recursive: true });
   return {
     storage: diskStorage({ destination: incoming }),
+    // Browsers send file names as raw UTF-8 in multipart headers (busboy assumes latin1).
+    defParamCharset: 'utf8',
     limits: { fileSize: config.UPLOAD_MAX_FILE_BYTES, files: config.UPLOAD_MAX_FILES, fields: 20, parts: config.UPLOAD_MAX_FILES + 20 },
   };
 }
@@ -32,13 +39,17 @@ function uploadOptions(config: AppConfig) {
   imports: [
     ConfigModule,
     LoggingModule,
+    OpsModule,
     StorageModule,
     QueueModule,
     UploadModule,
     ClusteringModule,
+    PeopleModule,
+    ApiAuthModule,
+    AdminWebModule,
     MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: uploadOptions }),
   ],
-  controllers: [PhotosController, PeopleController, FacesController, QueueController, HealthController],
-  providers: [OutboxRelayRunner],
+  controllers: [PhotosController, PeopleController, MergesController, FacesController, ClusteringController, QueueController],
+  providers: [OutboxRelayRunner, ApiDocs],
 })
 export class ApiModule {}

@@ -68,8 +68,35 @@ export const configSchema = z.object({
   DETECT_PYRAMID: z.enum(['per-scale', 'packed']).default('per-scale'),
 
   CLUSTER_INTERVAL_SECONDS: int(1, 86_400).default(30),
-  CLUSTER_MIN_CLUSTER_SIZE: int(2, 1000).default(2),
-  CLUSTER_MIN_SAMPLES: int(1, 1000).default(2),
+  /** HDBSCAN (libs/clustering): 0 = adapt to library size (2 up to 1k faces, 3 up to 100k, 4 beyond). */
+  CLUSTER_MIN_CLUSTER_SIZE: z.coerce.number().int().refine((v) => v === 0 || (v >= 2 && v <= 1000), '0 (auto) or 2..1000').default(0),
+  CLUSTER_MIN_SAMPLES: int(0, 1000).default(0),
+  /** A library that never splits (one person and strangers) is one person of the faces within this cosine distance. */
+  CLUSTER_SINGLE_PERSON_MAX_DISTANCE: z.coerce.number().min(0).max(2).default(0.45),
+
+  /** Persons between and across runs: run jobs, their schedule, incremental assignment. */
+  /** How often a clusterer looks for queued runs and for new faces to assign. */
+  CLUSTER_POLL_INTERVAL_MS: int(50, 60_000).default(2000),
+  /** The schedule queues a run when at least this many new faces arrived since the last run... */
+  CLUSTER_RUN_MIN_NEW_FACES: int(1, 1_000_000).default(20),
+  /** ...and they are at least this share of the faces the last run saw (big libraries re-run less often). */
+  CLUSTER_RUN_MIN_NEW_FRACTION: z.coerce.number().min(0).max(10).default(0.1),
+  /** A changed library is re-clustered at the latest this long after its last run, whatever the counts. */
+  CLUSTER_RUN_MAX_DELAY_SECONDS: int(0, 7 * 86_400).default(600),
+  /** A claimed run not finished within this is taken as lost (its clusterer died) and can run again. */
+  CLUSTER_RUN_LEASE_SECONDS: int(10, 86_400).default(900),
+  /** Longest `POST /clustering/run?wait=true` waits for the run to finish. */
+  CLUSTER_RUN_WAIT_SECONDS: int(1, 3600).default(120),
+  /** Incremental assignment: nearest assigned faces asked about a new face... */
+  CLUSTER_ASSIGN_NEIGHBOURS: int(1, 100).default(5),
+  /** ...at least this cosine-similar to it... */
+  CLUSTER_ASSIGN_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.5),
+  /** ...and votes its person needs (plus a strict majority), else the face waits for the next run. */
+  CLUSTER_ASSIGN_MIN_VOTES: int(1, 100).default(2),
+  /** New faces one incremental pass assigns per owner at most. */
+  CLUSTER_ASSIGN_BATCH: int(1, 10_000).default(500),
+  /** Owners with at most this many assigned faces get exact kNN scans; bigger ones the HNSW index. */
+  CLUSTER_KNN_EXACT_MAX_FACES: int(0, 100_000_000).default(50_000),
 
   WORKER_POLL_INTERVAL_MS: int(10, 60_000).default(1000),
   /** Photos a worker processes together (R-Net, O-Net and embeddings batched across them). */
@@ -77,6 +104,29 @@ export const configSchema = z.object({
   /** Recorded with each processed photo; defaults to host name and process id. */
   WORKER_ID: optionalString,
   INGEST_MAX_ATTEMPTS: int(1, 100).default(3),
+
+  /** Operations: health, metrics, shutdown. */
+  /**
+   * Port of the health and metrics listener of processes without an API (worker, clusterer):
+   * /health/live, /health/ready, /metrics. Unset = none; 0 = any free port. HTTP processes
+   * (api, all-in-one) serve these on PORT.
+   */
+  METRICS_PORT: int(0, 65535).optional(),
+  /**
+   * On SIGTERM, how long readiness answers 503 before the process stops taking work, so a load
+   * balancer stops sending requests first.
+   */
+  SHUTDOWN_GRACE_MS: int(0, 120_000).default(0),
+
+  /** Authentication: API tokens, browser sessions, the first user (libs/auth). */
+  /** With no user at all at start-up, create user "local" and print its password and token once. */
+  AUTH_CREATE_FIRST_USER: booleanFlag.default(true),
+  /** How long a browser login lasts. */
+  AUTH_SESSION_HOURS: int(1, 8760).default(720),
+  /** Send the session cookie only over HTTPS (set true when served behind TLS). */
+  AUTH_COOKIE_SECURE: booleanFlag.default(false),
+  /** Failed logins per user name and client address in 15 minutes before logins answer 429. */
+  AUTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfig, ConfigError } from '@facecloud/config';
 import { ClientErrorLoggingFilter } from './client-error-logging.filter';
+import { httpMetricsMiddleware } from './ops/http-metrics';
 
 function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
@@ -24,6 +25,7 @@ export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplica
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ClientErrorLoggingFilter(app.getHttpAdapter()));
+  app.use(httpMetricsMiddleware);
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   // The bound port, not the configured one: PORT=0 picks a free port (tests do that).
@@ -32,16 +34,30 @@ export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplica
   return app;
 }
 
-/** Starts a process without HTTP (worker, clusterer). */
+/**
+ * Starts a process without an API (worker, clusterer). With METRICS_PORT set it serves only
+ * health and metrics on that port (OpsModule's controllers); without it, no HTTP at all.
+ */
 export async function bootstrapBackground(module: Type<unknown>): Promise<INestApplicationContext> {
+  let config;
   try {
-    loadConfig();
+    config = loadConfig();
   } catch (error) {
     exitOnConfigError(error);
   }
-  const app = await NestFactory.createApplicationContext(module, { bufferLogs: true });
+  if (config.METRICS_PORT === undefined) {
+    const app = await NestFactory.createApplicationContext(module, { bufferLogs: true });
+    app.useLogger(app.get(Logger));
+    app.enableShutdownHooks();
+    await app.init();
+    return app;
+  }
+  const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  app.use(httpMetricsMiddleware);
   app.enableShutdownHooks();
-  await app.init();
+  await app.listen(config.METRICS_PORT, config.HOST);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  app.get(Logger).log(`health and metrics on http://${config.HOST}:${port}`);
   return app;
 }

@@ -1,2 +1,3 @@
-export { LoggingModule } from './logging.module';
+export { LoggingModule, StderrLoggingModule } from './logging.module';
 export { bootstrapHttp, bootstrapBackground } from './bootstrap';
+export { OpsModule } from './ops/ops.module';

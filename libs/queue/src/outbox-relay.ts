@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
+import { metrics } from '@facecloud/metrics';
 import { IngestJobRepository } from '@facecloud/storage';
 import { encodeIngestMessage } from './ingest-job';
 import { Wakeup } from './wakeup';
@@ -55,6 +56,7 @@ export class OutboxRelay {
       this.pool,
       batch.map((job) => job.id),
     );
+    metrics.outboxPublished.inc(batch.length);
     return batch.length;
   }
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -25,6 +26,9 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const pool = new Pool({ connectionString: options.url, max: options.poolMax });
+    // An idle connection that breaks (server restart, network) is dropped by the pool and
+    // reported here; unlistened, the error would end the process. Queries then reconnect.
+    pool.on('error', (error) => new Logger('Database').warn(`idle database connection lost: ${error.message}`));
     // Fail fast on a wrong URL instead of on the first request.
     await pool.query('SELECT 1');
     return { kind: 'postgres', pool, close: () => pool.end() };
@@ -63,6 +67,13 @@ export type Queryable = Pick<Pool, 'query'> | PoolClient;
  */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client reports a broken connection as an 'error' event (the pool listens
+  // only to idle ones): keep it from ending the process, fail the work, discard the client.
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -72,6 +83,7 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }

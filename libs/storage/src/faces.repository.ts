@@ -9,7 +9,8 @@ export interface FaceBox {
 }
 
 /** `face` takes part in clustering; `blurry` and `trash` are kept but left out. */
-export type FaceKind = 'face' | 'blurry' | 'trash';
+/** What the pipeline made of a detection, or 'not_face' when the user said so. */
+export type FaceKind = 'face' | 'blurry' | 'trash' | 'not_face';
 
 export interface FaceQuality {
   kind: FaceKind;
@@ -43,7 +44,39 @@ export interface FaceEmbedding {
   id: string;
   photoId: string;
   personId: string | null;
+  /** 'user': the user placed or confirmed the face with its person; clustering keeps it there. */
+  assignedBy: 'cluster' | 'user';
   embedding: Float32Array;
+}
+
+/** A face's clustering-relevant state, compared before a run writes (user decisions in between). */
+export interface FacePlacementState {
+  id: string;
+  personId: string | null;
+  assignedBy: 'cluster' | 'user';
+  kind: FaceKind;
+}
+
+/** One of a face's nearest faces assigned to a person (same owner). */
+export interface AssignedNeighbour {
+  faceId: string;
+  personId: string;
+  photoId: string;
+  /** Cosine similarity, -1..1. */
+  similarity: number;
+}
+
+export interface NearestOptions {
+  neighbours: number;
+  /**
+   * true: an exact scan of the owner's faces (no HNSW); false: the HNSW index. The index is
+   * shared by all owners and filters by owner afterwards, so with pgvector < 0.8 (no
+   * iterative scan) it can return few or none of a small owner's faces: callers use it only
+   * for big owners and with `iterativeScan`.
+   */
+  exact: boolean;
+  /** pgvector ≥ 0.8: keep scanning the index until enough of the owner's faces are found. */
+  iterativeScan: boolean;
 }
 
 interface FaceRow {
@@ -129,10 +162,16 @@ export class FaceRepository {
     return result.rows.map(toFace);
   }
 
-  /** The owner's clusterable faces (kind `face`) with embeddings, in a stable order. */
+  /** The owner's clusterable faces (kind `face`) with embeddings and placement, in a stable order. */
   async listEmbeddings(db: Queryable, ownerId: string): Promise<FaceEmbedding[]> {
-    const result = await db.query<{ id: string; photo_id: string; person_id: string | null; embedding: string }>(
-      `SELECT id, photo_id, person_id, embedding::text AS embedding
+    const result = await db.query<{
+      id: string;
+      photo_id: string;
+      person_id: string | null;
+      assigned_by: 'cluster' | 'user';
+      embedding: string;
+    }>(
+      `SELECT id, photo_id, person_id, assigned_by, embedding::text AS embedding
        FROM faces WHERE owner_id = $1 AND kind = 'face' ORDER BY created_at, photo_id, face_index`,
       [ownerId],
     );
@@ -140,8 +179,129 @@ export class FaceRepository {
       id: row.id,
       photoId: row.photo_id,
       personId: row.person_id,
+      assignedBy: row.assigned_by,
       embedding: parseVector(row.embedding),
     }));
+  }
+
+  /**
+   * Locks the given faces of the owner (until the transaction ends) and returns their
+   * placement, so a clustering run can see whether the user changed anything since it read
+   * them; the people API locks the same rows, so decisions wait for the run's write or
+   * come before it.
+   */
+  async lockPlacements(db: Queryable, ownerId: string, faceIds: string[]): Promise<FacePlacementState[]> {
+    const result = await db.query<{ id: string; person_id: string | null; assigned_by: 'cluster' | 'user'; kind: FaceKind }>(
+      `SELECT id, person_id, assigned_by, kind FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [ownerId, faceIds],
+    );
+    return result.rows.map((row) => ({ id: row.id, personId: row.person_id, assignedBy: row.assigned_by, kind: row.kind }));
+  }
+
+  /** Marks faces as looked at by clustering (a run, or an incremental pass). */
+  async markClusterChecked(db: Queryable, ownerId: string, faceIds: string[]): Promise<void> {
+    await db.query('UPDATE faces SET cluster_pending = false WHERE owner_id = $1 AND id = ANY($2::uuid[]) AND cluster_pending', [
+      ownerId,
+      faceIds,
+    ]);
+  }
+
+  /** Clears the pending mark of the owner's faces nothing is left to decide for: placed, or not kind `face`. */
+  async settlePending(db: Queryable, ownerId: string): Promise<void> {
+    await db.query(
+      `UPDATE faces SET cluster_pending = false
+       WHERE owner_id = $1 AND cluster_pending AND (person_id IS NOT NULL OR kind <> 'face')`,
+      [ownerId],
+    );
+  }
+
+  /** Owners with faces no clustering step has looked at yet, oldest first. */
+  async ownersWithPendingFaces(db: Queryable, limit: number): Promise<string[]> {
+    const result = await db.query<{ owner_id: string }>(
+      `SELECT owner_id FROM faces WHERE cluster_pending GROUP BY owner_id ORDER BY min(created_at) LIMIT $1`,
+      [limit],
+    );
+    return result.rows.map((row) => row.owner_id);
+  }
+
+  /** Up to `limit` of the owner's faces waiting for incremental assignment (unassigned, kind `face`). */
+  async listPendingForAssignment(db: Queryable, ownerId: string, limit: number): Promise<Array<{ id: string; photoId: string }>> {
+    const result = await db.query<{ id: string; photo_id: string }>(
+      `SELECT id, photo_id FROM faces WHERE owner_id = $1 AND cluster_pending AND person_id IS NULL AND kind = 'face'
+       ORDER BY created_at, id LIMIT $2`,
+      [ownerId, limit],
+    );
+    return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id }));
+  }
+
+  /** How many of the owner's faces are assigned to a person. */
+  async countAssigned(db: Queryable, ownerId: string): Promise<number> {
+    const result = await db.query<{ count: string }>(
+      'SELECT count(*) AS count FROM faces WHERE owner_id = $1 AND person_id IS NOT NULL',
+      [ownerId],
+    );
+    return Number(result.rows[0].count);
+  }
+
+  /** The installed pgvector version, e.g. "0.8.0". */
+  async pgvectorVersion(db: Queryable): Promise<string> {
+    const result = await db.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
+    return result.rows[0]?.extversion ?? '0';
+  }
+
+  /**
+   * For each given face of the owner, its nearest faces of the same owner that are assigned
+   * to a person (kind `face`), most similar first. Never looks at another owner's faces.
+   * With `exact: false` and `iterativeScan`, call inside a transaction (SET LOCAL).
+   */
+  async nearestAssigned(
+    db: Queryable,
+    ownerId: string,
+    faceIds: string[],
+    options: NearestOptions,
+  ): Promise<Map<string, AssignedNeighbour[]>> {
+    const byFace = new Map<string, AssignedNeighbour[]>(faceIds.map((id) => [id, []]));
+    type Row = { query_id: string; id: string; person_id: string; photo_id: string; similarity: number };
+    const collect = (rows: Row[]) => {
+      for (const row of rows) {
+        byFace.get(row.query_id)?.push({ faceId: row.id, personId: row.person_id, photoId: row.photo_id, similarity: row.similarity });
+      }
+    };
+    if (options.exact) {
+      // "+ 0" keeps the planner off the HNSW index: an exact scan over this owner's faces only.
+      const result = await db.query<Row>(
+        `SELECT q.id AS query_id, n.id, n.person_id, n.photo_id, n.similarity
+         FROM faces q CROSS JOIN LATERAL (
+           SELECT f.id, f.person_id, f.photo_id, 1 - (f.embedding <=> q.embedding) AS similarity
+           FROM faces f
+           WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> q.id
+           ORDER BY (f.embedding <=> q.embedding) + 0, f.id LIMIT $3) n
+         WHERE q.owner_id = $1 AND q.id = ANY($2::uuid[])
+         ORDER BY q.id, n.similarity DESC`,
+        [ownerId, faceIds, options.neighbours],
+      );
+      collect(result.rows);
+      return byFace;
+    }
+    if (options.iterativeScan) {
+      await db.query("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)");
+      await db.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(Math.max(40, options.neighbours * 4))]);
+    }
+    const embeddings = await db.query<{ id: string; embedding: string }>(
+      `SELECT id, embedding::text AS embedding FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[])`,
+      [ownerId, faceIds],
+    );
+    for (const row of embeddings.rows) {
+      const result = await db.query<Row>(
+        `SELECT $2::uuid AS query_id, f.id, f.person_id, f.photo_id, 1 - (f.embedding <=> $3) AS similarity
+         FROM faces f
+         WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> $2::uuid
+         ORDER BY f.embedding <=> $3 LIMIT $4`,
+        [ownerId, row.id, toVectorParam(parseVector(row.embedding)), options.neighbours],
+      );
+      collect(result.rows);
+    }
+    return byFace;
   }
 
   async getThumbnail(db: Queryable, faceId: string, ownerId: string): Promise<Buffer | undefined> {

@@ -16,11 +16,42 @@ export {
   type Face,
   type FaceBox,
   type FaceEmbedding,
+  type FacePlacementState,
+  type AssignedNeighbour,
+  type NearestOptions,
   type FaceKind,
   type FaceQuality,
   type NewFace,
 } from './faces.repository';
-export { PersonRepository, type PersonSummary, type PersonAssignment } from './persons.repository';
+export { PersonRepository, type PersonSummary, type PersonAssignment, type ClusteringPerson } from './persons.repository';
+export {
+  PeopleRepository,
+  type FaceAssignedBy,
+  type FaceCursor,
+  type FacePlacement,
+  type FaceRecord,
+  type PersonCursor,
+  type PersonFilter,
+  type PersonListQuery,
+  type PersonMergeRecord,
+  type PersonRecord,
+  type PersonRow,
+  type PersonSort,
+} from './people.repository';
 export { IngestJobRepository, type ClaimedJob } from './ingest-jobs.repository';
-export { ClusteringRunRepository, type ClusteringRunResult } from './clustering-runs.repository';
+export {
+  ClusteringRunRepository,
+  type ClusteringRun,
+  type ClusteringRunRequester,
+  type ClusteringRunResult,
+  type ClusteringRunStatus,
+  type RunSchedule,
+} from './clustering-runs.repository';
+export {
+  OperationsRepository,
+  type PhotoProgress,
+  type ExportedPerson,
+  type ExportedFace,
+} from './operations.repository';
+export { UserRepository, type User, type ApiToken, type NewToken, type TokenKind } from './users.repository';
 export { StorageModule, DATABASE, BLOB_STORE, openDatabaseFromConfig, blobDirFromConfig } from './storage.module';

@@ -10,6 +10,7 @@ import { faceSharpness } from './quality/blur';
 import { classifyFace, type FaceFilterThresholds, type FaceKind } from './quality/classify';
 import { faceQuality } from './quality/face-quality';
 import { trashSimilarity } from './quality/trash-sphere';
+import { timeStage, type StageTimer } from './stage-timer';
 import { encodeJpeg } from './thumbnail';
 import { l2NormalizeInPlace } from './vector';
 import { warpAffine } from './warp';
@@ -35,6 +36,8 @@ export interface FaceAnalyzerOptions {
   blurThreshold?: number;
   /** Overrides the calibrated trash-sphere radius (cosine similarity to the trash centroid; above 1 = off). */
   trashThreshold?: number;
+  /** Told the wall time of every stage of every call (benchmarks, profiling). */
+  stageTimer?: StageTimer;
 }
 
 export interface AnalyzedFace {
@@ -68,7 +71,7 @@ export interface PhotoAnalysis {
 interface Detector {
   readonly executionProvider: ExecutionProvider;
   detect(image: RgbImage): Promise<FaceDetection[]>;
-  detectMany?(images: readonly RgbImage[]): Promise<FaceDetection[][]>;
+  detectMany?(images: readonly RgbImage[], timer?: StageTimer): Promise<FaceDetection[][]>;
   close(): Promise<void>;
 }
 
@@ -140,7 +143,7 @@ export class FaceAnalyzer {
 
   /** Throws ImageDecodeError for photos that cannot be decoded. */
   async analyze(photo: Buffer): Promise<PhotoAnalysis> {
-    return this.analyzeDecoded(await decodePhoto(photo, this.options.decode));
+    return this.analyzeDecoded(await timeStage(this.options.stageTimer, 'decode', () => decodePhoto(photo, this.options.decode)));
   }
 
   /**
@@ -149,7 +152,9 @@ export class FaceAnalyzer {
    * its place; the others are unaffected. Same results as analyze() on each photo.
    */
   async analyzeMany(photos: readonly Buffer[]): Promise<(PhotoAnalysis | Error)[]> {
-    const decoded = await Promise.all(photos.map((photo) => decodePhoto(photo, this.options.decode).catch(asError)));
+    const decoded = await timeStage(this.options.stageTimer, 'decode', () =>
+      Promise.all(photos.map((photo) => decodePhoto(photo, this.options.decode).catch(asError))),
+    );
     const images = decoded.flatMap((result) => (result instanceof Error ? [] : [result.image]));
     const detections = await this.detectAll(images);
 
@@ -210,7 +215,7 @@ export class FaceAnalyzer {
     if (images.length === 0) return [];
     if (this.detector.detectMany) {
       try {
-        return await this.detector.detectMany(images);
+        return await this.detector.detectMany(images, this.options.stageTimer);
       } catch (error) {
         if (images.length === 1) return [asError(error)];
       }
@@ -222,20 +227,28 @@ export class FaceAnalyzer {
 
   /** Post-detection pipeline for several photos, with a single embedder run over all faces. */
   private async describe(photos: readonly PhotoRegions[]): Promise<PhotoAnalysis[]> {
-    const crops = photos.map(({ decoded, detections }) =>
-      detections.map((detection) => warpAffine(decoded.image, alignmentTransform(detection.landmarks, ALIGNED_FACE_SIZE), ALIGNED_FACE_SIZE)),
+    const timer = this.options.stageTimer;
+    const crops = await timeStage(timer, 'align', () =>
+      photos.map(({ decoded, detections }) =>
+        detections.map((detection) => warpAffine(decoded.image, alignmentTransform(detection.landmarks, ALIGNED_FACE_SIZE), ALIGNED_FACE_SIZE)),
+      ),
     );
     const flatCrops = crops.flat();
+    // JPEG encoding runs on libvips' threads while the embedder runs: their times overlap.
     const [flatEmbeddings, thumbnails] = await Promise.all([
-      this.embedFaces(flatCrops),
-      Promise.all(photos.map(({ decoded, detections }, p) => this.thumbnails(decoded.image, detections, crops[p]))),
+      timeStage(timer, 'embed', () => this.embedFaces(flatCrops)),
+      timeStage(timer, 'thumbnail', () =>
+        Promise.all(photos.map(({ decoded, detections }, p) => this.thumbnails(decoded.image, detections, crops[p]))),
+      ),
     ]);
 
     let next = 0;
-    return photos.map(({ decoded, detections }, p) => {
-      const embeddings = flatEmbeddings.slice(next, (next += detections.length));
-      return this.toPhotoAnalysis(decoded, detections, crops[p], embeddings, thumbnails[p]);
-    });
+    return timeStage(timer, 'quality', () =>
+      photos.map(({ decoded, detections }, p) => {
+        const embeddings = flatEmbeddings.slice(next, (next += detections.length));
+        return this.toPhotoAnalysis(decoded, detections, crops[p], embeddings, thumbnails[p]);
+      }),
+    );
   }
 
   private toPhotoAnalysis(

@@ -14,6 +14,7 @@ export { DEFAULT_MTCNN_OPTIONS, type MtcnnOptions, type PyramidMode } from './mt
 export { MobileFaceNetEmbedder, MOBILEFACENET_MODEL_FILE, type FaceEmbedder } from './embedder';
 export { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis, type AnalyzedFace } from './face-analyzer';
 export { encodeJpeg } from './thumbnail';
+export { StageTotals, timeStage, type StageTimer, type VisionStage } from './stage-timer';
 export { cosineSimilarity, l2NormalizeInPlace } from './vector';
 export { type FaceKind, type FaceFilterThresholds, classifyFace } from './quality/classify';
 export { faceSharpness, laplacianVariance, toGrey, isBlurry, ALIGNED_SHARPNESS_REGION, type GreyImage, type PixelRegion } from './quality/blur';

@@ -16,6 +16,7 @@ import { proposeCandidatesPacked } from './packed-pnet';
 import { proposeCandidates } from './pnet';
 import { buildPyramid, pyramidScales, type PyramidLevel } from './pyramid';
 import { refineCandidates } from './rnet';
+import { timeStage, type StageTimer } from '../stage-timer';
 
 export const MTCNN_MODEL_FILES = { pnet: 'pnet.onnx', rnet: 'rnet.onnx', onet: 'onet.onnx' } as const;
 
@@ -61,19 +62,19 @@ export class MtcnnDetector {
    * Faces in each of several images (e.g. a micro-batch of photos): P-Net per pyramid level or
    * per canvas of packed levels (options.pyramid), then one R-Net and one O-Net run over the
    * candidate boxes of all the images. Returns one list per image, in order, each as detect()
-   * gives it.
+   * gives it. `timer`, if given, is told the time of each stage (pyramid, pnet, rnet, onet).
    */
-  async detectMany(images: readonly RgbImage[]): Promise<FaceDetection[][]> {
+  async detectMany(images: readonly RgbImage[], timer?: StageTimer): Promise<FaceDetection[][]> {
     images.forEach(assertRgbImage);
     const { minFaceSize, scaleFactor, thresholds, maxFaces } = this.options;
-    const pyramids = await Promise.all(
-      images.map((image) => buildPyramid(image, pyramidScales(image.width, image.height, minFaceSize, scaleFactor))),
+    const pyramids = await timeStage(timer, 'pyramid', () =>
+      Promise.all(images.map((image) => buildPyramid(image, pyramidScales(image.width, image.height, minFaceSize, scaleFactor)))),
     );
     const cropSources = images.map((image, index) => cropLevels(image, pyramids[index]));
 
-    const proposals = await this.propose(pyramids);
-    const refined = await refineCandidates(this.rnet, cropSources, proposals, thresholds[1]);
-    const faces = await finalizeCandidates(this.onet, cropSources, refined, thresholds[2]);
+    const proposals = await timeStage(timer, 'pnet', () => this.propose(pyramids));
+    const refined = await timeStage(timer, 'rnet', () => refineCandidates(this.rnet, cropSources, proposals, thresholds[1]));
+    const faces = await timeStage(timer, 'onet', () => finalizeCandidates(this.onet, cropSources, refined, thresholds[2]));
 
     return faces.map((photoFaces, index) => toDetections(photoFaces, images[index], maxFaces));
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { packTiles, type Packing, type TileSize } from './packing';
+import { packTilesIntoCanvases, type CanvasPacking, type TileSize } from './packing';
 
 /** Sizes of an MTCNN pyramid: scale 0.3, then ×0.709 while the short side stays ≥ 12 px. */
 function pyramidTiles(width: number, height: number): TileSize[] {
@@ -11,49 +11,73 @@ function pyramidTiles(width: number, height: number): TileSize[] {
   return tiles;
 }
 
-function assertValidPacking(tiles: readonly TileSize[], packing: Packing, alignment: number): void {
-  assert.equal(packing.placements.length, tiles.length);
-  tiles.forEach((tile, i) => {
-    const at = packing.placements[i];
-    assert.equal(at.x % alignment, 0, `tile ${i} x`);
-    assert.equal(at.y % alignment, 0, `tile ${i} y`);
-    assert.ok(at.x >= 0 && at.y >= 0 && at.x + tile.width <= packing.width && at.y + tile.height <= packing.height, `tile ${i} inside`);
-    for (let j = 0; j < i; j++) {
-      const other = packing.placements[j];
-      const apart =
-        at.x + tile.width <= other.x || other.x + tiles[j].width <= at.x || at.y + tile.height <= other.y || other.y + tiles[j].height <= at.y;
-      assert.ok(apart, `tiles ${j} and ${i} overlap`);
-    }
-  });
+/** Every tile on exactly one canvas, aligned, inside it, overlapping no other tile of that canvas. */
+function assertValidPacking(tiles: readonly TileSize[], canvases: readonly CanvasPacking[], alignment: number): void {
+  const placed = canvases.flatMap((canvas) => canvas.tiles).sort((a, b) => a - b);
+  assert.deepEqual(placed, tiles.map((_, index) => index), 'each tile once');
+  for (const canvas of canvases) {
+    canvas.tiles.forEach((tileIndex, i) => {
+      const tile = tiles[tileIndex];
+      const at = canvas.placements[i];
+      assert.equal(at.x % alignment, 0, `tile ${tileIndex} x`);
+      assert.equal(at.y % alignment, 0, `tile ${tileIndex} y`);
+      assert.ok(at.x >= 0 && at.y >= 0 && at.x + tile.width <= canvas.width && at.y + tile.height <= canvas.height, `tile ${tileIndex} inside`);
+      for (let j = 0; j < i; j++) {
+        const other = canvas.placements[j];
+        const otherTile = tiles[canvas.tiles[j]];
+        const apart =
+          at.x + roundUp(tile.width, alignment) <= other.x ||
+          other.x + roundUp(otherTile.width, alignment) <= at.x ||
+          at.y + roundUp(tile.height, alignment) <= other.y ||
+          other.y + roundUp(otherTile.height, alignment) <= at.y;
+        assert.ok(apart, `tiles ${canvas.tiles[j]} and ${tileIndex} overlap`);
+      }
+    });
+  }
 }
 
-function fillRatio(tiles: readonly TileSize[], packing: Packing): number {
-  return tiles.reduce((sum, tile) => sum + tile.width * tile.height, 0) / (packing.width * packing.height);
+function roundUp(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
 }
 
-test('packTiles places pyramids without overlap, on the alignment grid, filling most of the canvas', () => {
+function fillRatio(tiles: readonly TileSize[], canvases: readonly CanvasPacking[]): number {
+  const used = tiles.reduce((sum, tile) => sum + tile.width * tile.height, 0);
+  return used / canvases.reduce((sum, canvas) => sum + canvas.width * canvas.height, 0);
+}
+
+test('packTilesIntoCanvases places the small levels of a pyramid on the alignment grid, without overlap', () => {
   for (const [width, height] of [[1024, 683], [683, 1024], [1024, 1024], [640, 480], [150, 150]]) {
-    const tiles = pyramidTiles(width, height);
-    const packing = packTiles(tiles, 2);
-    assertValidPacking(tiles, packing, 2);
-    assert.ok(fillRatio(tiles, packing) > 0.8, `${width}×${height}: ${fillRatio(tiles, packing)}`);
+    const tiles = pyramidTiles(width, height).filter((tile) => tile.width * tile.height < 2304);
+    const canvases = packTilesIntoCanvases(tiles, 64, 64, 2);
+    assertValidPacking(tiles, canvases, 2);
+    for (const canvas of canvases) assert.ok(canvas.width <= 64 && canvas.height <= 64, `${width}×${height}: ${canvas.width}×${canvas.height}`);
   }
 });
 
-test('packTiles keeps odd-sized tiles a pixel apart when aligning to 2', () => {
+test('packTilesIntoCanvases keeps odd-sized tiles a pixel apart when aligning to 2', () => {
   const tiles = [{ width: 13, height: 13 }, { width: 13, height: 13 }];
-  const packing = packTiles(tiles, 2);
-  assertValidPacking(tiles.map(() => ({ width: 14, height: 14 })), packing, 2);
+  const [canvas, ...rest] = packTilesIntoCanvases(tiles, 64, 64, 2);
+  assert.equal(rest.length, 0);
+  assertValidPacking(tiles, [canvas], 2);
+  assert.deepEqual(canvas, { width: 28, height: 14, tiles: [0, 1], placements: [{ x: 0, y: 0 }, { x: 14, y: 0 }] });
 });
 
-test('packTiles packs the pyramids of several photos into one canvas', () => {
-  const tiles = [...pyramidTiles(1024, 683), ...pyramidTiles(150, 150), ...pyramidTiles(150, 150), ...pyramidTiles(480, 640)];
-  const packing = packTiles(tiles, 2);
-  assertValidPacking(tiles, packing, 2);
-  assert.ok(fillRatio(tiles, packing) > 0.85, String(fillRatio(tiles, packing)));
+test('packTilesIntoCanvases fills few canvases with the small levels of many photos', () => {
+  const photos = [[1024, 683], [150, 150], [150, 150], [480, 640], [150, 150], [1024, 576], [150, 150], [512, 512]];
+  const tiles = photos.flatMap(([width, height]) => pyramidTiles(width, height)).filter((tile) => tile.width * tile.height < 2304);
+  const canvases = packTilesIntoCanvases(tiles, 64, 64, 2);
+  assertValidPacking(tiles, canvases, 2);
+  assert.ok(canvases.length * 3 <= tiles.length, `${tiles.length} tiles on ${canvases.length} canvases`);
+  assert.ok(fillRatio(tiles, canvases) > 0.8, String(fillRatio(tiles, canvases)));
 });
 
-test('packTiles: one tile fills the canvas; no tiles, no canvas', () => {
-  assert.deepEqual(packTiles([{ width: 45, height: 30 }], 2), { width: 46, height: 30, placements: [{ x: 0, y: 0 }] });
-  assert.deepEqual(packTiles([]), { width: 0, height: 0, placements: [] });
+test('packTilesIntoCanvases: a tile wider or taller than the canvas widens or heightens it; no tiles, no canvas', () => {
+  const tiles = [{ width: 20, height: 20 }, { width: 101, height: 30 }, { width: 30, height: 90 }];
+  const canvases = packTilesIntoCanvases(tiles, 64, 64, 2);
+  assertValidPacking(tiles, canvases, 2);
+  assert.deepEqual(
+    canvases.map(({ width, height }) => [width, height]),
+    [[50, 90], [102, 30]],
+  );
+  assert.deepEqual(packTilesIntoCanvases([], 64, 64), []);
 });

@@ -1,8 +1,8 @@
 /*
- * Rectangle packing for the "pyramid on a single image" trick: every pyramid level becomes a tile
- * of one canvas that P-Net runs on once. P-Net's cost grows with the canvas area, so the packer
- * looks for the smallest canvas; the tiles are few (about ten per photo), so trying several
- * canvas widths is cheap.
+ * Rectangle packing for the "pyramid on a single image" trick: small pyramid levels become tiles
+ * of a few canvases that P-Net runs on once each. Written here rather than taken from a library:
+ * the tiles must sit on P-Net's stride grid, and the canvases are capped in size (see
+ * packed-pnet.ts), which the bin-packing packages on npm do not offer together.
  */
 
 export interface TileSize {
@@ -16,12 +16,6 @@ export interface TilePlacement {
   y: number;
 }
 
-export interface Packing {
-  width: number;
-  height: number;
-  /** placements[i] is where sizes[i] goes. */
-  placements: TilePlacement[];
-}
 
 /** A run of the skyline: the canvas is filled up to `y` over [x, x + width). */
 interface SkylineSegment {
@@ -30,66 +24,73 @@ interface SkylineSegment {
   y: number;
 }
 
+/** One canvas of packTilesIntoCanvases: which tiles it holds and where. */
+export interface CanvasPacking {
+  width: number;
+  height: number;
+  /** Indices into the sizes passed in. */
+  tiles: number[];
+  /** placements[i] is where sizes[tiles[i]] goes. */
+  placements: TilePlacement[];
+}
+
+interface OpenCanvas {
+  packing: CanvasPacking;
+  skyline: SkylineSegment[];
+}
+
 /**
- * Packs the tiles without overlap so that every corner is a multiple of `alignment`: each tile
- * occupies its size rounded up to the alignment. Largest tiles first, each at the lowest free
- * spot (skyline bottom-left), for several canvas widths; returns the packing of smallest area.
+ * Packs the tiles onto as few canvases as it can, each `canvasWidth` wide (wider if a tile is) and
+ * at most `maxHeight` high (higher if a tile is), every corner a multiple of `alignment`. Tallest
+ * tiles first, each at the lowest free spot (skyline bottom-left) of the first canvas where it
+ * stays within the height limit, else on a new canvas; canvases are trimmed to what they use.
+ * One width and no search: this runs for every detection call, and must cost far less than the
+ * P-Net runs it saves (tens of µs each).
  */
-export function packTiles(sizes: readonly TileSize[], alignment = 1): Packing {
-  if (sizes.length === 0) return { width: 0, height: 0, placements: [] };
+export function packTilesIntoCanvases(sizes: readonly TileSize[], canvasWidth: number, maxHeight: number, alignment = 1): CanvasPacking[] {
   const footprints = sizes.map((size) => ({ width: roundUp(size.width, alignment), height: roundUp(size.height, alignment) }));
+  const width = roundUp(Math.max(canvasWidth, ...footprints.map((tile) => tile.width)), alignment);
   const order = footprints.map((_, index) => index).sort((a, b) => footprints[b].height - footprints[a].height || footprints[b].width - footprints[a].width);
-
-  let best: Packing | undefined;
-  for (const canvasWidth of candidateWidths(footprints, alignment)) {
-    const packing = packSkyline(footprints, order, canvasWidth);
-    if (!best || packing.width * packing.height < best.width * best.height) best = packing;
-  }
-  return best as Packing;
-}
-
-/**
- * Canvas widths worth trying: from the widest tile (one column) to all tiles side by side (one
- * row), spread geometrically, plus the width of a square of the tiles' total area.
- */
-function candidateWidths(footprints: readonly TileSize[], alignment: number): number[] {
-  const widest = Math.max(...footprints.map((tile) => tile.width));
-  const sideBySide = footprints.reduce((sum, tile) => sum + tile.width, 0);
-  const square = Math.sqrt(footprints.reduce((sum, tile) => sum + tile.width * tile.height, 0));
-  const widths = new Set<number>([widest, sideBySide]);
-  const steps = 24;
-  for (let step = 0; step <= steps; step++) widths.add(widest * (sideBySide / widest) ** (step / steps));
-  for (const factor of [1, 1.1, 1.25]) widths.add(square * factor);
-  return [...widths]
-    .map((width) => Math.min(sideBySide, Math.max(widest, roundUp(Math.round(width), alignment))))
-    .filter((width, index, all) => all.indexOf(width) === index);
-}
-
-function packSkyline(footprints: readonly TileSize[], order: readonly number[], canvasWidth: number): Packing {
-  const skyline: SkylineSegment[] = [{ x: 0, width: canvasWidth, y: 0 }];
-  const placements: TilePlacement[] = new Array(footprints.length);
-  let height = 0;
+  const open: OpenCanvas[] = [];
   for (const index of order) {
     const tile = footprints[index];
-    const spot = lowestSpot(skyline, tile, canvasWidth);
-    placements[index] = spot;
-    raiseSkyline(skyline, spot.x, tile.width, spot.y + tile.height);
-    height = Math.max(height, spot.y + tile.height);
+    let target: OpenCanvas | undefined;
+    let spot: TilePlacement | undefined;
+    for (const canvas of open) {
+      spot = lowestSpot(canvas.skyline, tile, width);
+      if (spot && spot.y + tile.height <= maxHeight) {
+        target = canvas;
+        break;
+      }
+    }
+    if (!target || !spot) {
+      target = { packing: { width: 0, height: 0, tiles: [], placements: [] }, skyline: [{ x: 0, width, y: 0 }] };
+      open.push(target);
+      spot = { x: 0, y: 0 };
+    }
+    const { packing } = target;
+    packing.tiles.push(index);
+    packing.placements.push(spot);
+    packing.width = Math.max(packing.width, spot.x + tile.width);
+    packing.height = Math.max(packing.height, spot.y + tile.height);
+    raiseSkyline(target.skyline, spot.x, tile.width, spot.y + tile.height);
   }
-  const width = Math.max(...order.map((index) => placements[index].x + footprints[index].width));
-  return { width, height, placements };
+  return open.map((canvas) => canvas.packing);
 }
 
-/** The spot, at the left end of some skyline segment, where the tile's bottom is lowest (then leftmost). */
-function lowestSpot(skyline: readonly SkylineSegment[], tile: TileSize, canvasWidth: number): TilePlacement {
-  let best: TilePlacement = { x: 0, y: Infinity };
+/**
+ * The spot, at the left end of some skyline segment, where the tile's bottom is lowest (then
+ * leftmost); undefined if the tile is wider than the canvas.
+ */
+function lowestSpot(skyline: readonly SkylineSegment[], tile: TileSize, canvasWidth: number): TilePlacement | undefined {
+  let best: TilePlacement | undefined;
   for (let start = 0; start < skyline.length && skyline[start].x + tile.width <= canvasWidth; start++) {
     const x = skyline[start].x;
     let y = 0;
     for (let segment = start; segment < skyline.length && skyline[segment].x < x + tile.width; segment++) {
       y = Math.max(y, skyline[segment].y);
     }
-    if (y < best.y) best = { x, y };
+    if (!best || y < best.y) best = { x, y };
   }
   return best;
 }

@@ -27,16 +27,18 @@ export function writeTransposedTile(
   top: number,
 ): void {
   const { data, width, height } = image;
-  const columnStride = canvasHeight * 3;
-  for (let y = 0; y < height; y++) {
-    let source = y * width * 3;
-    let target = offset + (left * canvasHeight + top + y) * 3;
-    for (let x = 0; x < width; x++) {
+  const rowStride = width * 3;
+  // Column by column: the writes into the (possibly large) canvas are sequential, and the strided
+  // reads stay within the small source image, which fits the cache.
+  for (let x = 0; x < width; x++) {
+    let source = x * 3;
+    let target = offset + ((left + x) * canvasHeight + top) * 3;
+    for (let y = 0; y < height; y++) {
       out[target] = (data[source] - MEAN) * INVERSE_STD;
       out[target + 1] = (data[source + 1] - MEAN) * INVERSE_STD;
       out[target + 2] = (data[source + 2] - MEAN) * INVERSE_STD;
-      source += 3;
-      target += columnStride;
+      source += rowStride;
+      target += 3;
     }
   }
 }

@@ -1,0 +1,1 @@
+export { metrics, metricsRegistry } from './metrics';

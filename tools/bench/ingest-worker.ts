@@ -1,0 +1,171 @@
+/**
+ * One ingest worker of the "ingest" suite, as a child process so its memory is its own: stores
+ * its share of the photos (blob + photo row, untimed), then, on the parent's "go", processes
+ * them through PhotoIngestService.processBatch, the worker's own code path (PostgreSQL reads,
+ * analysis, face rows with vectors, photo marked done), a micro-batch at a time. Reports wall
+ * time, time per stage and peak RSS to the parent over IPC.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '@facecloud/config';
+import { PhotoIngestService } from '@facecloud/ingest';
+import {
+  ClusteringRunRepository,
+  DeadLetterRepository,
+  FaceRepository,
+  LocalBlobStore,
+  openDatabase,
+  PhotoRepository,
+} from '@facecloud/storage';
+import { FaceAnalyzer, StageTotals } from '@facecloud/vision';
+import { chunk, readPhotos } from './photos';
+
+/** What the parent asks of one worker (first message). */
+export interface IngestWorkerTask {
+  databaseUrl: string;
+  dataset: string;
+  /** This worker's photos: indexes into the sorted photo list. */
+  photoIndexes: number[];
+  ownerId: string;
+  /** Environment-style settings (DETECT_MAX_SIDE, WORKER_BATCH_SIZE, ORT_INTRA_OP_THREADS, ...). */
+  settings: Record<string, string>;
+}
+
+/** What the worker reports back (last message). */
+export interface IngestWorkerReport {
+  photos: number;
+  faces: number;
+  failed: number;
+  wallMs: number;
+  /** Wall time per stage, summed over the micro-batches; `analyze`, `db-read`, `db-write` included. */
+  stageMs: Record<string, number>;
+  peakRssMiB: number;
+  executionProvider: string;
+}
+
+type Message = { type: 'task'; task: IngestWorkerTask } | { type: 'go' };
+
+async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWorkerReport> {
+  Logger.overrideLogger(['error']);
+  const config = loadConfig({ ...process.env, ...task.settings, DATABASE_URL: task.databaseUrl });
+  const database = await openDatabase({ url: task.databaseUrl, embeddedDir: '', poolMax: 4 });
+  const blobDir = await mkdtemp(join(tmpdir(), 'facecloud-bench-blobs-'));
+  const stages = new StageTotals();
+  const analyzer = await FaceAnalyzer.create({
+    modelsDir: resolve(config.MODELS_DIR),
+    runtime: { provider: config.ORT_PROVIDER, intraOpThreads: config.ORT_INTRA_OP_THREADS || undefined },
+    decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
+    detector: {
+      minFaceSize: config.DETECT_MIN_FACE_PX,
+      maxFaces: config.DETECT_MAX_FACES,
+      pyramid: config.DETECT_PYRAMID,
+      thresholds: [config.DETECT_PNET_THRESHOLD, config.DETECT_RNET_THRESHOLD, config.DETECT_ONET_THRESHOLD],
+    },
+    stageTimer: stages,
+  });
+  try {
+    const blobs = new LocalBlobStore(blobDir);
+    const photosRepository = new PhotoRepository();
+    const all = await readPhotos(task.dataset);
+    const mine = task.photoIndexes.map((index) => all[index]);
+    const jobs = [];
+    for (const [index, photo] of mine.entries()) {
+      const temporary = join(blobDir, `upload-${index}`);
+      await writeFile(temporary, photo.bytes);
+      const { sha256, byteSize } = await blobs.putFile(temporary);
+      const { photo: row } = await photosRepository.insertOrFind(database.pool, {
+        ownerId: task.ownerId,
+        sha256,
+        byteSize,
+        contentType: 'image/jpeg',
+        originalName: photo.name,
+      });
+      jobs.push({ photoId: row.id, ownerId: task.ownerId, attempt: 1 });
+    }
+    // Warm-up outside the timed run: onnxruntime allocates its arenas on the first runs.
+    await analyzer.analyzeMany(mine.slice(0, config.WORKER_BATCH_SIZE).map((photo) => photo.bytes));
+    stages.milliseconds.clear();
+
+    const service = new PhotoIngestService(
+      database,
+      blobs,
+      timedAnalyzer(analyzer, stages),
+      config,
+      photosRepository,
+      timedRepository(new FaceRepository(), stages),
+      new DeadLetterRepository(),
+      new ClusteringRunRepository(),
+    );
+    process.send?.({ type: 'ready' });
+    await go;
+    const started = performance.now();
+    let failed = 0;
+    for (const batch of chunk(jobs, config.WORKER_BATCH_SIZE)) {
+      const results = await service.processBatch(batch);
+      failed += results.filter((result) => result.status !== 'done').length;
+    }
+    const wallMs = performance.now() - started;
+    const faces = await database.pool.query<{ count: string }>('SELECT count(*) FROM faces WHERE owner_id = $1', [task.ownerId]);
+    const stageMs = Object.fromEntries(stages.milliseconds);
+    // Everything of processBatch that is not analysis: job checks, blob reads, transactions.
+    stageMs['db+blob'] = wallMs - (stageMs.analyze ?? 0);
+    return {
+      photos: jobs.length,
+      faces: Number(faces.rows[0].count),
+      failed,
+      wallMs,
+      stageMs,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      executionProvider: analyzer.executionProvider,
+    };
+  } finally {
+    await analyzer.close();
+    await database.close();
+    await rm(blobDir, { recursive: true, force: true });
+  }
+}
+
+/** The analyzer, with the wall time of analyzeMany (the service's one call into it) recorded as "analyze". */
+function timedAnalyzer(analyzer: FaceAnalyzer, stages: StageTotals): FaceAnalyzer {
+  const timed = Object.create(analyzer) as FaceAnalyzer;
+  timed.analyzeMany = async (photos) => {
+    const started = performance.now();
+    try {
+      return await analyzer.analyzeMany(photos);
+    } finally {
+      stages.record('analyze', performance.now() - started);
+    }
+  };
+  return timed;
+}
+
+/** The face repository, with the time of writing a photo's faces (rows with vectors) recorded as "db-write faces". */
+function timedRepository(faces: FaceRepository, stages: StageTotals): FaceRepository {
+  const replaceForPhoto = faces.replaceForPhoto.bind(faces);
+  faces.replaceForPhoto = async (...args) => {
+    const started = performance.now();
+    try {
+      return await replaceForPhoto(...args);
+    } finally {
+      stages.record('db-write faces', performance.now() - started);
+    }
+  };
+  return faces;
+}
+
+if (require.main === module) {
+  let release: () => void = () => undefined;
+  const go = new Promise<void>((resolveGo) => (release = resolveGo));
+  process.on('message', (message: Message) => {
+    if (message.type === 'go') release();
+    if (message.type !== 'task') return;
+    main(message.task, go).then(
+      (report) => process.send?.({ type: 'report', report }, () => process.exit(0)),
+      (error: unknown) => {
+        process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1));
+      },
+    );
+  });
+}
