@@ -531,6 +531,26 @@ for (const engine of engines) describe(`people API on ${engine.name}`, () => {
     assert.equal((await call('GET', `/people/${lib.persons.strangerAlice}/similar`, { user: stranger })).body.people.length, 0);
   });
 
+  test('face counts kept by the database equal the faces each person holds, after every change above and a deletion', async () => {
+    const counts = async () =>
+      (
+        await database.pool.query<{ id: string; face_count: number; held: string }>(
+          'SELECT p.id, p.face_count, (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS held FROM persons p ORDER BY p.id',
+        )
+      ).rows;
+    const before = await counts();
+    assert.ok(before.some((row) => row.face_count > 1), 'persons with several faces');
+    for (const row of before) assert.equal(row.face_count, Number(row.held), `person ${row.id}`);
+
+    const { rows } = await database.pool.query<{ person_id: string }>('SELECT person_id FROM faces WHERE id = $1', [lib.faces.alice2]);
+    const holder = rows[0].person_id;
+    const listed = async () => (await call('GET', `/people/${holder}`)).body.faceCount as number;
+    const faceCount = await listed();
+    assert.equal((await call('DELETE', `/photos/${lib.photos.a2}`)).status, 204);
+    assert.equal(await listed(), faceCount - 1);
+    for (const row of await counts()) assert.equal(row.face_count, Number(row.held), `person ${row.id}`);
+  });
+
   test('OpenAPI document at /docs-json and Swagger UI at /docs', async () => {
     const json = await call('GET', '/docs-json');
     assert.equal(json.status, 200);

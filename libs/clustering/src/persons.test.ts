@@ -384,7 +384,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
         await client.query('BEGIN');
         // Leave the planner only the HNSW index, as it would choose for a big owner in a big
         // table (rolled back below).
-        await client.query('DROP INDEX faces_owner_person_idx, faces_owner_kind_idx, faces_owner_created_idx');
+        await client.query('DROP INDEX faces_owner_person_idx, faces_owner_kind_idx, faces_owner_created_idx, faces_person_quality_idx');
         await client.query('SET LOCAL enable_seqscan = off');
         await client.query("SELECT set_config('hnsw.ef_search', '40', true)");
         const { rows: [target] } = await client.query<{ embedding: string }>('SELECT embedding::text FROM faces WHERE id = $1', [query]);

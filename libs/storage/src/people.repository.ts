@@ -83,8 +83,11 @@ export interface PersonMergeRecord {
   undoneAt: Date | null;
 }
 
-const personColumns = `p.id, p.name, p.hidden, p.created_at,
-  coalesce(c.face_count, 0) AS face_count, coalesce(c.photo_count, 0) AS photo_count`;
+/**
+ * face_count is kept by triggers (migration 0007). A person never holds two faces of one photo
+ * (every write path keeps one face per person per photo), so its photo count is its face count.
+ */
+const personColumns = `p.id, p.name, p.hidden, p.created_at, p.face_count, p.face_count AS photo_count`;
 
 interface PersonViewRow {
   id: string;
@@ -110,14 +113,14 @@ function toPersonRecord(row: PersonViewRow): PersonRecord {
 
 /**
  * The cover of each listed person: the user's choice while it is still one of the person's
- * faces, else the best-quality face. A lateral lookup per listed row only (not per person of
- * the library), served by faces_owner_person_idx.
+ * faces, else the person's best face (the first of their face pages). A lookup per listed row
+ * only, served by faces_person_quality_idx; the second subquery runs only without a choice.
  */
 const coverLateral = `LEFT JOIN LATERAL (
-    SELECT f.id AS cover_face_id FROM faces f
-    WHERE f.person_id = page.id
-    ORDER BY coalesce(f.id = page.chosen_cover, false) DESC, f.quality DESC, f.detection_score DESC, f.id
-    LIMIT 1
+    SELECT coalesce(
+      (SELECT f.id FROM faces f WHERE f.id = page.chosen_cover AND f.person_id = page.id),
+      (SELECT f.id FROM faces f WHERE f.person_id = page.id ORDER BY -f.quality, f.id LIMIT 1)
+    ) AS cover_face_id
   ) cover ON true`;
 
 const faceColumns = `f.id, f.person_id, p.name AS person_name, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,
@@ -190,9 +193,9 @@ const filterSql: Record<PersonFilter, string> = {
 /** SQL of the people API: persons with counts and covers, faces with person names, user decisions. */
 export class PeopleRepository {
   /**
-   * One page of the owner's persons. Face counts come from one grouped pass over the
-   * owner's assigned faces (index faces_owner_person_idx); cursors compare row values in
-   * the page's sort order, so a page costs the same wherever it is.
+   * One page of the owner's persons, read in index order (persons_owner_faces_idx,
+   * persons_owner_name_idx); cursors compare row values in the page's sort order, so a page
+   * costs the same wherever it is, however large the library.
    */
   async list(db: Queryable, ownerId: string, query: PersonListQuery): Promise<PersonRecord[]> {
     const params: unknown[] = [ownerId];
@@ -203,10 +206,10 @@ export class PeopleRepository {
     }
     let order: string;
     if (query.sort === 'faces') {
-      order = '-coalesce(c.face_count, 0), p.id';
+      order = '-p.face_count, p.id';
       if (query.after?.sort === 'faces') {
         params.push(-query.after.faceCount, query.after.id);
-        where.push(`(-coalesce(c.face_count, 0), p.id) > ($${params.length - 1}::bigint, $${params.length}::uuid)`);
+        where.push(`(-p.face_count, p.id) > ($${params.length - 1}::integer, $${params.length}::uuid)`);
       }
     } else {
       order = `p.name IS NULL, lower(coalesce(p.name, '')), p.id`;
@@ -218,12 +221,9 @@ export class PeopleRepository {
     }
     params.push(query.limit);
     const result = await db.query<PersonViewRow>(
-      `WITH counts AS (
-         SELECT person_id, count(*) AS face_count, count(DISTINCT photo_id) AS photo_count
-         FROM faces WHERE owner_id = $1 AND person_id IS NOT NULL GROUP BY person_id
-       ), page AS (
+      `WITH page AS (
          SELECT ${personColumns}, p.cover_face_id AS chosen_cover
-         FROM persons p LEFT JOIN counts c ON c.person_id = p.id
+         FROM persons p
          WHERE p.owner_id = $1 AND ${where.join(' AND ')}
          ORDER BY ${order}
          LIMIT $${params.length}
@@ -240,10 +240,6 @@ export class PeopleRepository {
       `WITH page AS (
          SELECT ${personColumns}, p.cover_face_id AS chosen_cover
          FROM persons p
-         LEFT JOIN LATERAL (
-           SELECT count(*) AS face_count, count(DISTINCT photo_id) AS photo_count
-           FROM faces WHERE owner_id = $1 AND person_id = p.id
-         ) c ON true
          WHERE p.owner_id = $1 AND p.id = $2
        )
        SELECT page.*, cover.cover_face_id FROM page ${coverLateral}`,
@@ -259,10 +255,6 @@ export class PeopleRepository {
       `WITH page AS (
          SELECT ${personColumns}, p.cover_face_id AS chosen_cover
          FROM persons p
-         LEFT JOIN LATERAL (
-           SELECT count(*) AS face_count, count(DISTINCT photo_id) AS photo_count
-           FROM faces WHERE owner_id = $1 AND person_id = p.id
-         ) c ON true
          WHERE p.owner_id = $1 AND p.id = ANY($2::uuid[])
        )
        SELECT page.*, cover.cover_face_id FROM page ${coverLateral}`,
