@@ -14,17 +14,28 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HDBSCAN } from 'hdbscan-ts';
-import { findRepoRoot } from '@facecloud/config';
+import { Client } from 'pg';
+import { configSchema, findRepoRoot } from '@facecloud/config';
+import { ClusteringRunRepository, FaceRepository, PersonRepository, openDatabase, runMigrations } from '@facecloud/storage';
+import { FaceClusteringService } from '../../libs/clustering/src/face-clustering.service';
 import { clusteringParamsFor } from '../../libs/clustering/src/clustering-params';
 import { hdbscan } from '../../libs/clustering/src/hdbscan';
 import { hdbscanScalable } from '../../libs/clustering/src/hdbscan-scalable';
 import { OnnxSimilarityEngine } from '../../libs/clustering/src/knn/similarity-engine';
 import { adjustedRandIndex, noiseAsSingletons } from '../../libs/clustering/src/partition-metrics';
 import { syntheticFaces } from '../../libs/clustering/src/synthetic-faces';
+import { startPostgresCluster } from '../../test/support/postgres-cluster';
+import { insertFaceRows } from '../../test/support/synthetic-library';
 import { formatTable } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
-type Algorithm = 'scalable' | 'exact' | 'hdbscan-ts';
+/**
+ * `service`: a whole clustering run as users get it (FaceClusteringService on PostgreSQL:
+ * read the faces, HDBSCAN, resolve persons, write them), on the same synthetic library
+ * inserted beforehand; its time is that of the first run (every person new), and the note
+ * gives a second run over the unchanged library.
+ */
+type Algorithm = 'scalable' | 'exact' | 'hdbscan-ts' | 'service';
 
 interface Measurement {
   algorithm: Algorithm;
@@ -39,8 +50,16 @@ interface Measurement {
   stages?: Record<string, number>;
 }
 
+/** What the child of a `service` measurement reports. */
+interface ServiceRun {
+  seconds: number;
+  rerunSeconds: number;
+  readSeconds: number;
+  peakRssMiB: number;
+}
+
 /** Largest sizes the O(n²) implementations are run at (hdbscan-ts holds an n×n matrix of JS arrays). */
-const LIMITS: Record<Algorithm, number> = { scalable: Infinity, exact: 10_000, 'hdbscan-ts': 1_000 };
+const LIMITS: Record<Algorithm, number> = { scalable: Infinity, exact: 10_000, 'hdbscan-ts': 1_000, service: 100_000 };
 
 export const clusteringSuite: BenchSuite = {
   name: 'clustering',
@@ -48,7 +67,12 @@ export const clusteringSuite: BenchSuite = {
   async run(context: BenchContext): Promise<BenchOutcome> {
     const { values } = parseArgs({
       args: context.argv,
-      options: { full: { type: 'boolean', default: false }, sizes: { type: 'string' }, threads: { type: 'string', default: '2' } },
+      options: {
+        full: { type: 'boolean', default: false },
+        sizes: { type: 'string' },
+        threads: { type: 'string', default: '2' },
+        'no-service': { type: 'boolean', default: false },
+      },
       strict: false,
     });
     const sizes = typeof values.sizes === 'string'
@@ -61,6 +85,10 @@ export const clusteringSuite: BenchSuite = {
         if (faces > LIMITS[algorithm]) continue;
         context.progress(`clustering: ${algorithm} at ${faces} faces`);
         measurements.push(await measureInChild(algorithm, faces, threads));
+      }
+      if (faces <= LIMITS.service && !values['no-service']) {
+        context.progress(`clustering: a clustering run on PostgreSQL at ${faces} faces`);
+        measurements.push(await measureService(faces, context));
       }
     }
     const scalable = measurements.filter((m) => m.algorithm === 'scalable');
@@ -85,22 +113,117 @@ export const clusteringSuite: BenchSuite = {
       `scalable time ∝ n^${exponent.toFixed(2)} (least squares on log-log, sizes ≥ 10k where there are two)`,
       'stages (s): ' + scalable.map((m) => `${m.faces}: ${Object.entries(m.stages ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}`).join(' | '),
       'ARI vs truth: noise faces count as singletons',
+      ...measurements
+        .filter((m) => m.algorithm === 'service')
+        .map(
+          (m) =>
+            `service at ${m.faces}: a clustering run of FaceClusteringService on PostgreSQL (faces read ${((m.stages?.read ?? 0) / 1000).toFixed(1)} s of it, ` +
+            `clusters become persons, rows written); a second run over the unchanged library ${((m.stages?.rerun ?? 0) / 1000).toFixed(1)} s`,
+        ),
     ];
     return { tables: [{ title: 'Clustering: scalable HDBSCAN', rows, notes }], json: { threads, exponent, measurements } };
   },
 };
 
 function measureInChild(algorithm: Algorithm, faces: number, threads: number): Promise<Measurement> {
+  return runInChild<Measurement>(['--child', algorithm, String(faces), String(threads)], `${algorithm} at ${faces} faces`);
+}
+
+/** Runs this file with `args` in a child process and returns the JSON of its last stdout line. */
+function runInChild<T>(args: string[], what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--child', algorithm, String(faces), String(threads)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(__filename, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`${algorithm} at ${faces} faces exited with ${code}`));
-      else resolve(JSON.parse(output.trim().split('\n').pop() ?? '{}') as Measurement);
+      if (code !== 0) reject(new Error(`${what} exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split('\n').pop() ?? '{}') as T);
     });
   });
+}
+
+/**
+ * A clustering run as the clusterer does it: this process starts PostgreSQL and inserts the
+ * synthetic library; a child process (so the peak RSS is the run's own) runs it twice; the
+ * persons written are then compared with the identities.
+ */
+async function measureService(faces: number, context: BenchContext): Promise<Measurement> {
+  const data = syntheticFaces({ faces, seed: 1 });
+  const cluster = await startPostgresCluster();
+  try {
+    const owner = 'bench-clustering';
+    const database = await openDatabase({ url: cluster.url, embeddedDir: '', poolMax: 2 });
+    let faceIds: string[];
+    try {
+      await runMigrations(database.pool);
+      // A run reads the embeddings and never their HNSW index (only incremental assignment
+      // searches it); without it the bulk insert takes seconds instead of minutes.
+      await database.pool.query('DROP INDEX face_embeddings_hnsw_idx');
+      context.progress(`  inserting ${faces} synthetic faces`);
+      faceIds = await insertFaceRows(
+        database.pool,
+        owner,
+        Array.from({ length: faces }, (_, i) => ({
+          embedding: data.embeddings.subarray(i * data.dimension, (i + 1) * data.dimension),
+          personId: null,
+          score: 0.95,
+        })),
+      );
+      await database.pool.query('VACUUM ANALYZE faces');
+    } finally {
+      await database.close();
+    }
+    const run = await runInChild<ServiceRun>(['--service-child', cluster.url, owner], `a clustering run at ${faces} faces`);
+    const client = new Client({ connectionString: cluster.url });
+    await client.connect();
+    const { rows } = await client.query<{ id: string; person_id: string | null }>('SELECT id, person_id FROM faces WHERE owner_id = $1', [owner]);
+    await client.end();
+    const personOf = new Map(rows.map((row) => [row.id, row.person_id]));
+    const personIndex = new Map<string, number>();
+    const labels = faceIds.map((id) => {
+      const person = personOf.get(id);
+      if (!person) return -1;
+      if (!personIndex.has(person)) personIndex.set(person, personIndex.size);
+      return personIndex.get(person)!;
+    });
+    const params = clusteringParamsFor(faces);
+    return {
+      algorithm: 'service',
+      faces,
+      identities: data.identities,
+      seconds: run.seconds,
+      peakRssMiB: run.peakRssMiB,
+      clusters: personIndex.size,
+      noise: labels.filter((label) => label < 0).length,
+      ariVsTruth: adjustedRandIndex(noiseAsSingletons(labels), data.identity),
+      params: { minClusterSize: params.minClusterSize, minSamples: params.minSamples },
+      stages: { read: run.readSeconds * 1000, rerun: run.rerunSeconds * 1000 },
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function runServiceChild(url: string, owner: string): Promise<ServiceRun> {
+  const database = await openDatabase({ url, embeddedDir: '', poolMax: 2 });
+  try {
+    const config = configSchema.parse({ LOG_LEVEL: 'silent', CLUSTER_RUN_WAIT_SECONDS: '3600' });
+    const faces = new FaceRepository();
+    const service = new FaceClusteringService(database, config, faces, new PersonRepository(), new ClusteringRunRepository());
+    let started = performance.now();
+    await faces.listEmbeddings(database.pool, owner);
+    const readSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await service.clusterOwner(owner);
+    const seconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await service.clusterOwner(owner);
+    const rerunSeconds = (performance.now() - started) / 1000;
+    return { seconds, rerunSeconds, readSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+  } finally {
+    await database.close();
+  }
 }
 
 async function runChild(algorithm: Algorithm, faces: number, threads: number): Promise<Measurement> {
@@ -161,6 +284,10 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') {
     const result = await runChild(argv[1] as Algorithm, Number(argv[2]), Number(argv[3]));
     process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  if (argv[0] === '--service-child') {
+    process.stdout.write(JSON.stringify(await runServiceChild(argv[1], argv[2])) + '\n');
     return;
   }
   const outcome = await clusteringSuite.run({ argv, quick: false, progress: (message) => console.error(message) });

@@ -297,7 +297,7 @@ async function benchPeople(environment: Environment, settings: Settings, context
   const sizes = longTailedSizes(settings.faces, settings.persons, 2);
   context.progress(`inserting ${settings.faces} synthetic faces in ${settings.persons} persons`);
   // Listing never reads embeddings; without the HNSW index the bulk insert takes seconds, not minutes.
-  await environment.pool.query('DROP INDEX IF EXISTS faces_embedding_hnsw_idx');
+  await environment.pool.query('DROP INDEX IF EXISTS face_embeddings_hnsw_idx');
   await insertSyntheticLibrary(environment.pool, { ownerId: owner, facesPerIdentity: sizes, withPersons: true, seed: 7 });
   await environment.pool.query('ANALYZE');
   const headers = asUser(owner);

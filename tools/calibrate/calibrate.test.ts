@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { alignmentTransform, applyAffine, ARCFACE_TEMPLATE_112 } from '@facecloud/vision';
 import { gridRegions } from './regions';
-import { generateNonFaces, seededRandom } from './synthetic';
+import { seededRandom } from '@facecloud/clustering';
+import { generateNonFaces } from './synthetic';
 
 test('gridRegions: squares inside the image, template landmarks, at most the number asked for', () => {
   const regions = gridRegions(640, 480, seededRandom(1), 30);

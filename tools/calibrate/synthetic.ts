@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { seededRandom } from '@facecloud/clustering';
 
 /**
  * Generated non-face pictures for the trash set: textures, text and diagrams drawn as SVG and
@@ -22,17 +23,6 @@ const WORDS = (
 ).split(' ');
 const FONTS = ['DejaVu Sans', 'DejaVu Serif', 'DejaVu Sans Mono', 'sans-serif', 'serif'];
 
-/** Small, fast, seedable PRNG (mulberry32); Math.random is not seedable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `countPerCategory` images of each category. */
 export async function generateNonFaces(countPerCategory: number, seed: number): Promise<SyntheticImage[]> {

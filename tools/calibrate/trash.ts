@@ -52,7 +52,8 @@ import {
   type CommonSettings,
 } from './common';
 import { gridRegions } from './regions';
-import { generateNonFaces, seededRandom } from './synthetic';
+import { seededRandom } from '@facecloud/clustering';
+import { generateNonFaces } from './synthetic';
 
 const USAGE = `usage: calibrate-trash [options]\n${COMMON_USAGE}`;
 

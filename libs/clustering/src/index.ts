@@ -14,6 +14,7 @@ export {
 } from './group-faces';
 export { clusteringParamsFor, SINGLE_PERSON_MAX_DISTANCE, type ClusteringParams } from './clustering-params';
 export { hdbscanScalable, type ScalableHdbscanOptions } from './hdbscan-scalable';
+export { seededRandom } from './knn/cell-index';
 export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 export { FaceClusteringService } from './face-clustering.service';
 export { ClusteringModule } from './clustering.module';

@@ -13,28 +13,17 @@ import {
   PersonRepository,
   openDatabase,
   runMigrations,
-  toVectorParam,
   withTransaction,
+  type NewFace,
   type Database,
 } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { FaceClusteringService } from './face-clustering.service';
+import { seededRandom } from './knn/cell-index';
 
 const DIMENSIONS = 192;
 
-/** mulberry32: reproducible embeddings. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(20240601);
+const random = seededRandom(20240601);
 function gaussian(): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
@@ -52,6 +41,22 @@ function faceOf(centre: Float32Array, spread = 0.58): Float32Array {
 }
 function mix(a: Float32Array, b: Float32Array, weightOfB: number): Float32Array {
   return normalize(a.map((value, i) => (1 - weightOfB) * value + weightOfB * b[i]));
+}
+
+/** A detected face with this embedding, as the ingest stores it. */
+function testFace(embedding: Float32Array): NewFace {
+  return {
+    box: { x: 0, y: 0, width: 50, height: 50 },
+    landmarks: [],
+    detectionScore: 0.99,
+    embedding,
+    embeddingModel: 'test-192',
+    thumbnailJpeg: Buffer.from([0xff, 0xd8]),
+    kind: 'face',
+    quality: 0.5,
+    sharpness: null,
+    trashSimilarity: null,
+  };
 }
 
 function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -81,17 +86,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
       `INSERT INTO photos (owner_id, sha256, byte_size, content_type, status) VALUES ($1, $2, 1, 'image/jpeg', 'done') RETURNING id`,
       [ownerId, randomBytes(32).toString('hex')],
     );
-    const ids: string[] = [];
-    for (const [index, embedding] of embeddings.entries()) {
-      const face = await database.pool.query<{ id: string }>(
-        `INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
-           detection_score, embedding, embedding_model, thumbnail_jpeg, kind, quality)
-         VALUES ($1, $2, $3, 0, 0, 50, 50, '{}', 0.99, $4, 'test-192', '\\xffd8', 'face', 0.5) RETURNING id`,
-        [ownerId, photo.rows[0].id, index, toVectorParam(embedding)],
-      );
-      ids.push(face.rows[0].id);
-    }
-    return ids;
+    return faces.replaceForPhoto(database.pool, photo.rows[0].id, ownerId, embeddings.map(testFace));
   }
   /** One photo per face; returns the face ids. */
   async function addSolo(ownerId: string, centre: Float32Array, count: number): Promise<string[]> {
@@ -385,15 +380,17 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
         // Leave the planner only the HNSW index, as it would choose for a big owner in a big
         // table (rolled back below).
         await client.query('DROP INDEX faces_owner_person_idx, faces_owner_kind_idx, faces_owner_created_idx, faces_person_quality_idx');
+        await client.query('ALTER TABLE face_embeddings DROP CONSTRAINT face_embeddings_pkey');
         await client.query('SET LOCAL enable_seqscan = off');
         await client.query("SELECT set_config('hnsw.ef_search', '40', true)");
-        const { rows: [target] } = await client.query<{ embedding: string }>('SELECT embedding::text FROM faces WHERE id = $1', [query]);
+        const { rows: [target] } = await client.query<{ embedding: string }>('SELECT embedding::text FROM face_embeddings WHERE face_id = $1', [query]);
         const plan = await client.query(
-          `EXPLAIN SELECT id FROM faces f WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face'
-           ORDER BY f.embedding <=> $2::vector LIMIT 15`,
+          `EXPLAIN SELECT f.id FROM face_embeddings e JOIN faces f ON f.id = e.face_id
+           WHERE e.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face'
+           ORDER BY e.embedding <=> $2::vector LIMIT 15`,
           [small, target.embedding],
         );
-        const usesHnsw = plan.rows.some((row) => String(row['QUERY PLAN']).includes('faces_embedding_hnsw_idx'));
+        const usesHnsw = plan.rows.some((row) => String(row['QUERY PLAN']).includes('face_embeddings_hnsw_idx'));
         const found = await faces.nearestAssigned(client, small, [query], { neighbours: 5, exact: false, iterativeScan });
         return { usesHnsw, found: found.get(query)! };
       } finally {
@@ -421,6 +418,7 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
   const runs = new ClusteringRunRepository();
+  const faces = new FaceRepository();
 
   before(async () => {
     testDatabase = await createTestDatabase('cluster_jobs');
@@ -475,13 +473,7 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
         `INSERT INTO photos (owner_id, sha256, byte_size, content_type, status) VALUES ($1, $2, 1, 'image/jpeg', 'done') RETURNING id`,
         [owner, randomBytes(32).toString('hex')],
       );
-      for (let i = 0; i < count; i++) {
-        await pool.query(
-          `INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
-             detection_score, embedding, embedding_model, thumbnail_jpeg) VALUES ($1, $2, $3, 0, 0, 1, 1, '{}', 1, $4, 't', '\\x00')`,
-          [owner, photo.rows[0].id, i, toVectorParam(randomUnit())],
-        );
-      }
+      await faces.replaceForPhoto(pool, photo.rows[0].id, owner, Array.from({ length: count }, () => testFace(randomUnit())));
       await runs.markLibraryChanged(pool, owner);
     };
     const due = async () => (await runs.ownersDueForRun(pool, schedule)).includes(owner);

@@ -1,5 +1,5 @@
 import type { Queryable } from './database';
-import { parseVector, toVectorParam } from './vector';
+import { parseVector, toVectorParam, vectorFromSend } from './vector';
 
 export interface FaceBox {
   x: number;
@@ -123,11 +123,15 @@ export class FaceRepository {
     await db.query('DELETE FROM faces WHERE photo_id = $1', [photoId]);
     const ids: string[] = [];
     for (const [faceIndex, face] of faces.entries()) {
+      // The embedding goes to its own table (migration 0008) in the same statement.
       const result = await db.query<{ id: string }>(
-        `INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
-           detection_score, embedding, embedding_model, thumbnail_jpeg, kind, quality, sharpness, trash_similarity)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         RETURNING id`,
+        `WITH face AS (
+           INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
+             detection_score, embedding_model, thumbnail_jpeg, kind, quality, sharpness, trash_similarity)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13, $14, $15, $16)
+           RETURNING id)
+         INSERT INTO face_embeddings (face_id, owner_id, embedding) SELECT id, $1, $10 FROM face
+         RETURNING face_id AS id`,
         [
           ownerId,
           photoId,
@@ -169,10 +173,11 @@ export class FaceRepository {
       photo_id: string;
       person_id: string | null;
       assigned_by: 'cluster' | 'user';
-      embedding: string;
+      embedding: Buffer;
     }>(
-      `SELECT id, photo_id, person_id, assigned_by, embedding::text AS embedding
-       FROM faces WHERE owner_id = $1 AND kind = 'face' ORDER BY created_at, photo_id, face_index`,
+      `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, vector_send(e.embedding) AS embedding
+       FROM faces f JOIN face_embeddings e ON e.face_id = f.id
+       WHERE f.owner_id = $1 AND f.kind = 'face' ORDER BY f.created_at, f.photo_id, f.face_index`,
       [ownerId],
     );
     return result.rows.map((row) => ({
@@ -180,7 +185,7 @@ export class FaceRepository {
       photoId: row.photo_id,
       personId: row.person_id,
       assignedBy: row.assigned_by,
-      embedding: parseVector(row.embedding),
+      embedding: vectorFromSend(row.embedding),
     }));
   }
 
@@ -270,14 +275,14 @@ export class FaceRepository {
     if (options.exact) {
       // "+ 0" keeps the planner off the HNSW index: an exact scan over this owner's faces only.
       const result = await db.query<Row>(
-        `SELECT q.id AS query_id, n.id, n.person_id, n.photo_id, n.similarity
-         FROM faces q CROSS JOIN LATERAL (
-           SELECT f.id, f.person_id, f.photo_id, 1 - (f.embedding <=> q.embedding) AS similarity
-           FROM faces f
-           WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> q.id
-           ORDER BY (f.embedding <=> q.embedding) + 0, f.id LIMIT $3) n
-         WHERE q.owner_id = $1 AND q.id = ANY($2::uuid[])
-         ORDER BY q.id, n.similarity DESC`,
+        `SELECT q.face_id AS query_id, n.id, n.person_id, n.photo_id, n.similarity
+         FROM face_embeddings q CROSS JOIN LATERAL (
+           SELECT f.id, f.person_id, f.photo_id, 1 - (e.embedding <=> q.embedding) AS similarity
+           FROM faces f JOIN face_embeddings e ON e.face_id = f.id
+           WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> q.face_id
+           ORDER BY (e.embedding <=> q.embedding) + 0, f.id LIMIT $3) n
+         WHERE q.owner_id = $1 AND q.face_id = ANY($2::uuid[])
+         ORDER BY q.face_id, n.similarity DESC`,
         [ownerId, faceIds, options.neighbours],
       );
       collect(result.rows);
@@ -288,15 +293,15 @@ export class FaceRepository {
       await db.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(Math.max(40, options.neighbours * 4))]);
     }
     const embeddings = await db.query<{ id: string; embedding: string }>(
-      `SELECT id, embedding::text AS embedding FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[])`,
+      `SELECT face_id AS id, embedding::text AS embedding FROM face_embeddings WHERE owner_id = $1 AND face_id = ANY($2::uuid[])`,
       [ownerId, faceIds],
     );
     for (const row of embeddings.rows) {
       const result = await db.query<Row>(
-        `SELECT $2::uuid AS query_id, f.id, f.person_id, f.photo_id, 1 - (f.embedding <=> $3) AS similarity
-         FROM faces f
-         WHERE f.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> $2::uuid
-         ORDER BY f.embedding <=> $3 LIMIT $4`,
+        `SELECT $2::uuid AS query_id, f.id, f.person_id, f.photo_id, 1 - (e.embedding <=> $3) AS similarity
+         FROM face_embeddings e JOIN faces f ON f.id = e.face_id
+         WHERE e.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> $2::uuid
+         ORDER BY e.embedding <=> $3 LIMIT $4`,
         [ownerId, row.id, toVectorParam(parseVector(row.embedding)), options.neighbours],
       );
       collect(result.rows);

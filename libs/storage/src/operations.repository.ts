@@ -103,7 +103,7 @@ export class OperationsRepository {
    * Blocks writes to each table while it runs: do it in a quiet hour.
    */
   async rebuildIndexes(db: Queryable): Promise<string[]> {
-    const tables = ['photos', 'faces', 'persons', 'ingest_jobs'];
+    const tables = ['photos', 'faces', 'face_embeddings', 'persons', 'ingest_jobs'];
     for (const table of tables) {
       await db.query(`REINDEX TABLE ${table}`);
       await db.query(`ANALYZE ${table}`);

@@ -523,8 +523,9 @@ export class PeopleRepository {
   async similar(db: Queryable, ownerId: string, personId: string, limit: number): Promise<Array<{ personId: string; similarity: number }>> {
     const result = await db.query<{ person_id: string; similarity: number }>(
       `WITH centroids AS (
-         SELECT f.person_id, avg(f.embedding) AS centroid
-         FROM faces f WHERE f.owner_id = $1 AND f.person_id IS NOT NULL
+         SELECT f.person_id, avg(e.embedding) AS centroid
+         FROM faces f JOIN face_embeddings e ON e.face_id = f.id
+         WHERE f.owner_id = $1 AND f.person_id IS NOT NULL
          GROUP BY f.person_id
        ), target AS (SELECT centroid FROM centroids WHERE person_id = $2)
        SELECT c.person_id, (1 - (c.centroid <=> target.centroid))::float8 AS similarity

@@ -114,27 +114,36 @@ export class PersonRepository {
     assignments: PersonAssignment[],
     scope?: string[],
   ): Promise<string[]> {
+    const newPersons = assignments.filter((assignment) => assignment.personId === null).length;
+    const created = newPersons
+      ? (await db.query<{ id: string }>('INSERT INTO persons (owner_id) SELECT $1 FROM generate_series(1, $2) RETURNING id', [ownerId, newPersons])).rows
+      : [];
+    let nextCreated = 0;
+    const personIds = assignments.map((assignment) => assignment.personId ?? created[nextCreated++].id);
+    const faceIds = assignments.flatMap((assignment) => assignment.faceIds);
+    const targetPersons = assignments.flatMap((assignment, i) => assignment.faceIds.map(() => personIds[i]));
+    // One statement for the whole result, writing only the faces whose person or pending
+    // mark changes (a re-run of an unchanged library writes nothing). Arrays are joined as
+    // tables: "id = ANY(array)" would compare every face with every array element.
     await db.query(
-      `UPDATE faces SET person_id = NULL WHERE owner_id = $1 AND person_id IS NOT NULL AND assigned_by = 'cluster'
-         AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))`,
-      [ownerId, scope ?? null],
+      `WITH target AS (
+         SELECT t.face_id, t.person_id FROM unnest($2::uuid[], $3::uuid[]) AS t(face_id, person_id)
+         WHERE NOT EXISTS (SELECT 1 FROM face_person_exclusions e WHERE e.face_id = t.face_id AND e.person_id = t.person_id)
+       ), in_scope AS (
+         SELECT f.id, f.person_id, f.assigned_by, f.cluster_pending FROM faces f
+         WHERE f.owner_id = $1 AND ($4::uuid[] IS NULL OR f.id IN (SELECT unnest($4::uuid[])))
+       ), planned AS (
+         SELECT s.id,
+                CASE WHEN s.assigned_by = 'cluster' THEN t.person_id ELSE s.person_id END AS person_id,
+                CASE WHEN (t.person_id IS NOT NULL AND s.assigned_by = 'cluster') OR $4::uuid[] IS NOT NULL THEN false
+                     ELSE s.cluster_pending END AS cluster_pending
+         FROM in_scope s LEFT JOIN target t ON t.face_id = s.id
+       )
+       UPDATE faces f SET person_id = p.person_id, cluster_pending = p.cluster_pending
+       FROM planned p
+       WHERE f.id = p.id AND (f.person_id IS DISTINCT FROM p.person_id OR f.cluster_pending <> p.cluster_pending)`,
+      [ownerId, faceIds, targetPersons, scope ?? null],
     );
-    const personIds: string[] = [];
-    for (const assignment of assignments) {
-      let personId = assignment.personId;
-      if (personId === null) {
-        const created = await db.query<{ id: string }>('INSERT INTO persons (owner_id) VALUES ($1) RETURNING id', [ownerId]);
-        personId = created.rows[0].id;
-      }
-      await db.query(
-        `UPDATE faces f SET person_id = $1, cluster_pending = false
-         WHERE f.owner_id = $2 AND f.id = ANY($3::uuid[]) AND f.assigned_by = 'cluster'
-           AND NOT EXISTS (SELECT 1 FROM face_person_exclusions e WHERE e.face_id = f.id AND e.person_id = $1)`,
-        [personId, ownerId, assignment.faceIds],
-      );
-      personIds.push(personId);
-    }
-    if (scope) await db.query('UPDATE faces SET cluster_pending = false WHERE owner_id = $1 AND id = ANY($2::uuid[])', [ownerId, scope]);
     await db.query(
       `UPDATE persons p SET cover_face_id = NULL
        WHERE p.owner_id = $1 AND p.cover_face_id IS NOT NULL

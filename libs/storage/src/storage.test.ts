@@ -119,7 +119,8 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
     const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'd'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
     await faces.replaceForPhoto(database.pool, photo.id, owner, [face(10), face(20), face(30)]);
     const { rows } = await database.pool.query<{ box_x: number }>(
-      `SELECT box_x FROM faces WHERE owner_id = $1 ORDER BY embedding <=> $2 LIMIT 1`,
+      `SELECT f.box_x FROM face_embeddings e JOIN faces f ON f.id = e.face_id
+       WHERE e.owner_id = $1 ORDER BY e.embedding <=> $2 LIMIT 1`,
       [owner, toVectorParam(unitVector(20))],
     );
     assert.equal(rows[0].box_x, 20);

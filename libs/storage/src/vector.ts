@@ -18,3 +18,15 @@ export function parseVector(text: string): Float32Array {
   if (body === '') return new Float32Array(0);
   return Float32Array.from(body.split(','), Number);
 }
+
+/**
+ * Parses pgvector's binary form (`vector_send(v)`, selected as bytea): the same layout as
+ * toVectorParam. Reading 100k embeddings this way takes a fraction of parsing their text.
+ */
+export function vectorFromSend(bytes: Buffer): Float32Array {
+  const dimension = bytes.readInt16BE(0);
+  if (bytes.length !== 4 + 4 * dimension) throw new Error(`not a vector_send value: ${bytes.length} bytes for dimension ${dimension}`);
+  const values = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) values[i] = bytes.readFloatBE(4 + 4 * i);
+  return values;
+}
