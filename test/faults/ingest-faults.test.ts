@@ -1,14 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Client, Pool } from 'pg';
 import { startService, type RunningService } from '../e2e/service-process';
 import { asUser, provisionUsers } from '../support/auth';
 import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../support/kafka';
-import { datasetsDir, skipWithoutDatasets } from '../support/paths';
+import { datasetsDir, repoRoot, skipWithoutDatasets } from '../support/paths';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 
 /**
@@ -80,6 +80,15 @@ describe('ingest under faults (api + worker processes, PostgreSQL, Kafka)', { sk
       ...(worker?.logs.slice(-20).map((line) => `worker: ${line}`) ?? []),
     ].join('\n');
 
+  /** Writes every log line of the api and the worker to test-artifacts/faults/<name>.log; returns the path. */
+  const saveLogs = async (name: string): Promise<string> => {
+    const dir = join(repoRoot, 'test-artifacts', 'faults');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${name}.log`);
+    await writeFile(path, [...api.logs.map((line) => `api: ${line}`), ...(worker?.logs ?? []).map((line) => `worker: ${line}`)].join('\n'));
+    return path;
+  };
+
   /** Uploads every photo, spread over `OWNERS_PER_RUN` owners named after the run; returns the photo ids. */
   const uploadAll = async (run: string, list: Photo[] = photos): Promise<string[]> => {
     const ids: string[] = [];
@@ -128,7 +137,12 @@ describe('ingest under faults (api + worker processes, PostgreSQL, Kafka)', { sk
       if (rows.length === ids.length && rows.every((row) => row.status === 'done' || row.status === 'failed')) return;
       if (Date.now() > deadline) {
         const open = rows.filter((row) => row.status !== 'done' && row.status !== 'failed');
-        throw new Error(`${open.length} of ${ids.length} photo(s) not settled: ${JSON.stringify(open.slice(0, 3))}\n${logs()}`);
+        const saved = await saveLogs(`not-settled-${Date.now()}`);
+        const about = [...api.logs, ...(worker?.logs ?? [])].filter((line) => open.some((row) => line.includes(row.id)));
+        throw new Error(
+          `${open.length} of ${ids.length} photo(s) not settled: ${JSON.stringify(open.slice(0, 3))}\n` +
+            `log lines naming them:\n${about.join('\n') || '(none)'}\nfull logs: ${saved}\n${logs()}`,
+        );
       }
       await sleep(250);
     }
@@ -213,8 +227,8 @@ describe('ingest under faults (api + worker processes, PostgreSQL, Kafka)', { sk
     photos = photos.filter((photo, index) => photos.findIndex((other) => other.sha256 === photo.sha256) === index);
     assert.ok(photos.length >= 200, `the dev dataset has ${photos.length} distinct photos; the fault runs need at least 200`);
 
-    // A cluster of its own: this file restarts it.
-    cluster = await startPostgresCluster();
+    // A cluster of its own, as durable as a production server: this file crashes it.
+    cluster = await startPostgresCluster({ durable: true });
     const admin = new Client({ connectionString: cluster.url });
     await admin.connect();
     await admin.query('CREATE DATABASE facecloud_faults');

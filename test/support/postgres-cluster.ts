@@ -36,14 +36,22 @@ export interface PostgresCluster {
   startServer(): Promise<void>;
 }
 
-/** Settings for a disposable cluster: local only, durability traded for speed. */
-const SERVER_SETTINGS = [
-  "listen_addresses = '127.0.0.1'",
-  'fsync = off',
-  'synchronous_commit = off',
-  'full_page_writes = off',
-  'max_connections = 200',
-];
+/** Settings for a disposable cluster: local only. */
+const SERVER_SETTINGS = ["listen_addresses = '127.0.0.1'", 'max_connections = 200'];
+/**
+ * Durability traded for speed, unless the cluster is `durable`: with these, a commit is
+ * acknowledged before it reaches the disk, so a crash (stopServer) loses the last ones.
+ */
+const FAST_SETTINGS = ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'];
+
+export interface PostgresClusterOptions {
+  /**
+   * Commits survive a crash, as on a production server (default false: faster). Tests that
+   * crash the server (stopServer) need it: otherwise they see commits the server had
+   * acknowledged vanish, which no correctly configured server does.
+   */
+  durable?: boolean;
+}
 
 /**
  * Directory holding initdb/pg_ctl: $PG_BINDIR, else Debian's
@@ -182,7 +190,7 @@ async function startServer(runAs: RunAs, binDir: string, dir: string, fixedPort?
 }
 
 /** Creates and starts a cluster; on any failure, removes what it created. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   removeStaleClusters();
   const binDir = findPostgresBinDir();
   const runAs = runAsForCurrentUser();
@@ -214,7 +222,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
     ]);
     // Sockets in our own directory: the default one may not exist or be writable.
-    appendFileSync(join(dataDir, 'postgresql.conf'), [...SERVER_SETTINGS, `unix_socket_directories = '${dir}'`, ''].join('\n'));
+    const settings = [...SERVER_SETTINGS, ...(options.durable ? [] : FAST_SETTINGS), `unix_socket_directories = '${dir}'`, ''];
+    appendFileSync(join(dataDir, 'postgresql.conf'), settings.join('\n'));
     const port = await startServer(runAs, binDir, dir);
     const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
     const { version, pgvectorVersion } = await queryServer(url);
