@@ -9,6 +9,7 @@ import {
   DeadLetterRepository,
   FaceRepository,
   PhotoRepository,
+  isDatabaseUnavailable,
   withTransaction,
   type BlobStore,
   type Database,
@@ -30,6 +31,12 @@ const PIPELINE_REVISION = 'p1';
 class PermanentFailure extends Error {}
 
 const DONE: JobResult = { status: 'done' };
+
+/** How a job that threw is retried: never (permanent), after an outage, or a few times. */
+function failure(error: unknown): JobResult {
+  if (error instanceof PermanentFailure) return { status: 'dead', error };
+  return { status: isDatabaseUnavailable(error) ? 'unavailable' : 'retry', error };
+}
 
 /**
  * Photos from stored originals to faces in the database, a micro-batch at a time. Safe to
@@ -72,7 +79,7 @@ export class PhotoIngestService {
         if (prepared) toAnalyze.push({ index, ...prepared });
         else results[index] = DONE;
       } catch (error) {
-        results[index] = { status: error instanceof PermanentFailure ? 'dead' : 'retry', error };
+        results[index] = failure(error);
       }
     }
     const startedAt = performance.now();
@@ -91,7 +98,7 @@ export class PhotoIngestService {
         stored();
         results[index] = DONE;
       } catch (error) {
-        results[index] = { status: 'retry', error };
+        results[index] = failure(error);
       }
     }
     if (toAnalyze.length > 0) {

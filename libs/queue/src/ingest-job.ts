@@ -8,9 +8,11 @@ export interface IngestJob {
 
 /**
  * Outcome of one job: `retry` = may succeed later (retried with back-off until the attempts
- * run out); `dead` = can never succeed (e.g. an undecodable photo), given up at once.
+ * run out); `dead` = can never succeed (e.g. an undecodable photo), given up at once;
+ * `unavailable` = something every job needs is down (the database): retried with back-off
+ * for as long as it takes, without counting an attempt, so an outage fails no photo.
  */
-export type JobResult = { status: 'done' } | { status: 'retry' | 'dead'; error: unknown };
+export type JobResult = { status: 'done' } | { status: 'retry' | 'dead' | 'unavailable'; error: unknown };
 
 /**
  * Processes a micro-batch (so the vision pipeline can batch across photos) and returns one

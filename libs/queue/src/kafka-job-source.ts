@@ -110,20 +110,42 @@ export class KafkaJobSource implements IngestJobSource {
       }
     }
     const { maxAttempts, backoffMs } = this.options.retry;
+    let outageRounds = 0;
     while (pending.length > 0) {
       const results = await runBatch(handler, pending);
       const retry: IngestJob[] = [];
+      let unavailable: unknown;
       for (const [index, job] of pending.entries()) {
         const result = results[index];
         if (result.status === 'done') continue;
-        if (result.status === 'dead' || job.attempt >= maxAttempts) await this.giveUp(job, result.error, giveUp);
-        else retry.push({ ...job, attempt: job.attempt + 1 });
+        if (result.status === 'unavailable') {
+          unavailable = result.error;
+          retry.push(job);
+        } else if (result.status === 'dead' || job.attempt >= maxAttempts) {
+          await this.giveUp(job, result.error, giveUp);
+        } else {
+          retry.push({ ...job, attempt: job.attempt + 1 });
+        }
       }
       if (retry.length > 0) {
-        await heartbeat();
-        await new Promise((resolve) => setTimeout(resolve, backoffMs(retry[0].attempt - 1)));
+        // While a dependency is down the chunk waits (longer each round, up to the policy's
+        // cap) and stays in the group by heartbeating, then tries again.
+        outageRounds = unavailable === undefined ? 0 : outageRounds + 1;
+        if (outageRounds === 1) this.options.onError?.('a dependency is unavailable; waiting before trying the batch again', unavailable);
+        await this.pause(backoffMs(unavailable === undefined ? retry[0].attempt - 1 : outageRounds), heartbeat);
       }
       pending = retry;
+    }
+  }
+
+  /** Waits `ms`, heartbeating every second so the group keeps this member's partitions. */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    for (;;) {
+      await heartbeat();
+      const left = until - Date.now();
+      if (left <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, left)));
     }
   }
 

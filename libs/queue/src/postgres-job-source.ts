@@ -71,7 +71,7 @@ export class PostgresJobSource implements IngestJobSource {
     try {
       if (result.status === 'done') {
         await this.jobs.complete(this.pool, job.id);
-      } else if (result.status === 'dead' || job.attempt >= this.options.retry.maxAttempts) {
+      } else if (result.status === 'dead' || (result.status === 'retry' && job.attempt >= this.options.retry.maxAttempts)) {
         await giveUp(job, result.error);
         await this.jobs.complete(this.pool, job.id);
       } else {

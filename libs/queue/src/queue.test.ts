@@ -122,6 +122,43 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
     }
   });
 
+  test('jobs that meet an outage wait for it to end: retried past maxAttempts, attempt not counted, never given up', async () => {
+    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 });
+    const source = new KafkaJobSource(kafka, {
+      topic,
+      groupId: `group-${randomUUID()}`,
+      deadLetterTopic,
+      batchSize: 4,
+      retry: fastRetry(3),
+      consumer: mockKafkaConsumerTuning,
+    });
+    const expected = await enqueuePhotos(database, `outage-${randomUUID()}`, 2);
+    const seen: IngestJob[] = [];
+    const givenUp: IngestJob[] = [];
+    let outageCalls = 5; // the database is down for the first 5 tries: more than maxAttempts
+    await source.start(
+      async (batch) => {
+        const mine = batch.filter((job) => expected.includes(job.photoId));
+        seen.push(...mine);
+        const down = mine.length > 0 && outageCalls-- > 0;
+        return batch.map(() => (down ? { status: 'unavailable', error: new Error('connect ECONNREFUSED') } : { status: 'done' }));
+      },
+      async (job) => {
+        givenUp.push(job);
+      },
+    );
+    await relay.start();
+    try {
+      await waitUntil(() => outageCalls < 0 && seen.filter((job) => job.photoId === expected[1]).length >= 6, 30_000, 'the outage to end');
+      assert.deepEqual(givenUp, [], 'nothing given up');
+      assert.ok(seen.every((job) => job.attempt === 1), 'an outage counts no attempt');
+      assert.ok(seen.filter((job) => job.photoId === expected[0]).length >= 6, 'tried through the outage and once after');
+    } finally {
+      await relay.stop();
+      await source.stop();
+    }
+  });
+
   test('uploads keep queueing while the broker is down; the jobs go out when it is back', async () => {
     const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 100 });
     await relay.start();

@@ -87,3 +87,19 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
     client.release(broken);
   }
 }
+
+/** SQLSTATE classes and codes that mean the server is going away or not there yet. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+const UNAVAILABLE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * True when the error says the database could not be reached (server down, restarting, a
+ * connection cut), not that the statement was wrong: the work may simply be tried again
+ * once it is back, and should not count against the job that hit it.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_NET_CODES.has(code))) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+}

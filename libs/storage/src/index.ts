@@ -1,4 +1,4 @@
-export { openDatabase, withTransaction, type Database, type DatabaseKind, type Queryable } from './database';
+export { isDatabaseUnavailable, openDatabase, withTransaction, type Database, type DatabaseKind, type Queryable } from './database';
 export { runMigrations, migrationsDir } from './migrate';
 export { toVectorParam, parseVector } from './vector';
 export { LocalBlobStore, sha256OfFile, type BlobStore } from './blob-store';
