@@ -26,7 +26,7 @@ import { adjustedRandIndex, noiseAsSingletons } from '../../libs/clustering/src/
 import { syntheticFaces } from '../../libs/clustering/src/synthetic-faces';
 import { startPostgresCluster } from '../../test/support/postgres-cluster';
 import { insertFaceRows } from '../../test/support/synthetic-library';
-import { formatTable } from './stats';
+import { formatTable, peakRssMiB } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
 /**
@@ -220,7 +220,7 @@ async function runServiceChild(url: string, owner: string): Promise<ServiceRun> 
     started = performance.now();
     await service.clusterOwner(owner);
     const rerunSeconds = (performance.now() - started) / 1000;
-    return { seconds, rerunSeconds, readSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
+    return { seconds, rerunSeconds, readSeconds, peakRssMiB: peakRssMiB() };
   } finally {
     await database.close();
   }
@@ -255,7 +255,7 @@ async function runChild(algorithm: Algorithm, faces: number, threads: number): P
     faces,
     identities: data.identities,
     seconds,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB: peakRssMiB(),
     clusters: new Set(Array.from(labels).filter((l) => l >= 0)).size,
     noise: Array.from(labels).filter((l) => l < 0).length,
     ariVsTruth: adjustedRandIndex(asSingletons, data.identity),

@@ -21,6 +21,7 @@ import {
 } from '@facecloud/storage';
 import { FaceAnalyzer, StageTotals } from '@facecloud/vision';
 import { chunk, readPhotos } from './photos';
+import { peakRssMiB } from './stats';
 
 /** What the parent asks of one worker (first message). */
 export interface IngestWorkerTask {
@@ -117,7 +118,7 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
       failed,
       wallMs,
       stageMs,
-      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      peakRssMiB: peakRssMiB(),
       executionProvider: analyzer.executionProvider,
     };
   } finally {

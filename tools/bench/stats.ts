@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 export interface TimingSummary {
   samples: number;
   medianMs: number;
@@ -27,4 +29,19 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
   return rows
     .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '))
     .join('\n');
+}
+
+/**
+ * This process's peak resident memory in MiB. On Linux from VmHWM, the high-water mark of the
+ * process's own address space: getrusage's maxRSS carries over from the parent across fork
+ * and exec, so a small child of a big benchmark process would report the parent's peak.
+ */
+export function peakRssMiB(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
