@@ -68,16 +68,21 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
     await broker?.stop();
   });
 
-  test('every job is delivered, the outbox is emptied, and a failing job is retried then given up', async () => {
-    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 });
-    const source = new KafkaJobSource(kafka, {
+  /** An outbox relay to the test topic and a consumer of it in a group of its own (3 attempts). */
+  const relayAndSource = () => ({
+    relay: new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 }),
+    source: new KafkaJobSource(kafka, {
       topic,
       groupId: `group-${randomUUID()}`,
       deadLetterTopic,
       batchSize: 4,
       retry: fastRetry(3),
       consumer: mockKafkaConsumerTuning,
-    });
+    }),
+  });
+
+  test('every job is delivered, the outbox is emptied, and a failing job is retried then given up', async () => {
+    const { relay, source } = relayAndSource();
     const owners = ['alice', 'bob', 'carol'];
     const expected = (await Promise.all(owners.map((owner) => enqueuePhotos(database, owner, 4)))).flat();
     const poisoned = expected[5];
@@ -123,15 +128,7 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
   });
 
   test('jobs that meet an outage wait for it to end: retried past maxAttempts, attempt not counted, never given up', async () => {
-    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 });
-    const source = new KafkaJobSource(kafka, {
-      topic,
-      groupId: `group-${randomUUID()}`,
-      deadLetterTopic,
-      batchSize: 4,
-      retry: fastRetry(3),
-      consumer: mockKafkaConsumerTuning,
-    });
+    const { relay, source } = relayAndSource();
     const expected = await enqueuePhotos(database, `outage-${randomUUID()}`, 2);
     const seen: IngestJob[] = [];
     const givenUp: IngestJob[] = [];
