@@ -96,15 +96,20 @@ interface FaceRow {
   trash_similarity: number | null;
 }
 
+/** The landmarks column (x1, y1, ..., x5, y5) as points. */
+export function landmarkPoints(flat: readonly number[]): Array<{ x: number; y: number }> {
+  const points = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) points.push({ x: flat[i], y: flat[i + 1] });
+  return points;
+}
+
 function toFace(row: FaceRow): Face {
-  const landmarks = [];
-  for (let i = 0; i + 1 < row.landmarks.length; i += 2) landmarks.push({ x: row.landmarks[i], y: row.landmarks[i + 1] });
   return {
     id: row.id,
     photoId: row.photo_id,
     faceIndex: row.face_index,
     box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
-    landmarks,
+    landmarks: landmarkPoints(row.landmarks),
     detectionScore: row.detection_score,
     personId: row.person_id,
     kind: row.kind,

@@ -1,5 +1,5 @@
 import type { Queryable } from './database';
-import type { FaceBox, FaceKind } from './faces.repository';
+import { landmarkPoints, type FaceBox, type FaceKind } from './faces.repository';
 
 export type FaceAssignedBy = 'cluster' | 'user';
 
@@ -143,15 +143,13 @@ interface FaceViewRow {
 }
 
 function toFaceRecord(row: FaceViewRow): FaceRecord {
-  const landmarks = [];
-  for (let i = 0; i + 1 < row.landmarks.length; i += 2) landmarks.push({ x: row.landmarks[i], y: row.landmarks[i + 1] });
   return {
     id: row.id,
     personId: row.person_id,
     personName: row.person_name,
     photoId: row.photo_id,
     box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
-    landmarks,
+    landmarks: landmarkPoints(row.landmarks),
     detectionScore: row.detection_score,
     quality: row.quality,
     kind: row.kind,
