@@ -11,7 +11,7 @@ import { FaceAnalyzer } from '@facecloud/vision';
 import { asUser, provisionUsers } from '../support/auth';
 import { fixturesDir, modelsDir } from '../support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../support/kafka';
+import { mockKafkaConsumerTuning, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
 import { startService, type RunningService } from './service-process';
 
 /**
@@ -137,13 +137,9 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     env = {
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: broker.brokers.join(','),
+      ...mockKafkaServiceEnv(broker),
       KAFKA_INGEST_TOPIC: topic,
       KAFKA_DEAD_LETTER_TOPIC: deadLetterTopic,
-      KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
-      KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
-      KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
-      KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
       WORKER_BATCH_SIZE: '4',
       WORKER_POLL_INTERVAL_MS: '200',
       CLUSTER_INTERVAL_SECONDS: '3600',

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../support/postgres';
-import { mockKafkaConsumerTuning, startMockKafka } from '../support/kafka';
+import { mockKafkaServiceEnv, startMockKafka } from '../support/kafka';
 import { provisionUsers } from '../support/auth';
 import { describeSlice, sliceUploadLimitBytes, sliceUsers } from './slice';
 import { startService } from './service-process';
@@ -19,15 +19,10 @@ describeSlice('slice, production (api + worker processes, PostgreSQL, Kafka)', a
   const env = {
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
-    KAFKA_BROKERS: kafka.brokers.join(','),
+    ...mockKafkaServiceEnv(kafka),
     KAFKA_INGEST_TOPIC: topic,
     CLUSTER_INTERVAL_SECONDS: '3600',
     UPLOAD_MAX_FILE_BYTES: String(sliceUploadLimitBytes),
-    // The mock broker holds empty fetches for the whole wait and delays rebalances by the session timeout.
-    KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
-    KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
-    KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
-    KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
   };
   // The API migrates the database; the worker starts after it, on the migrated schema.
   const api = await startService('api', env);

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { Client, Pool } from 'pg';
 import { startService, type RunningService } from '../e2e/service-process';
 import { asUser, provisionUsers } from '../support/auth';
-import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../support/kafka';
+import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
 import { datasetsDir, repoRoot, skipWithoutDatasets } from '../support/paths';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 
@@ -245,13 +245,9 @@ describe('ingest under faults (api + worker processes, PostgreSQL, Kafka)', { sk
     env = {
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: broker.brokers.join(','),
+      ...mockKafkaServiceEnv(broker),
       KAFKA_INGEST_TOPIC: topic,
       KAFKA_DEAD_LETTER_TOPIC: deadLetterTopic,
-      KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
-      KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
-      KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
-      KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
       WORKER_BATCH_SIZE: '8',
       WORKER_POLL_INTERVAL_MS: '200',
       CLUSTER_INTERVAL_SECONDS: '3600',

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { asUser, provisionUsers } from '../support/auth';
-import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../support/kafka';
+import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
 import { fixturesDir, repoRoot } from '../support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { startService, type RunningService } from '../e2e/service-process';
@@ -77,12 +77,8 @@ describe('operations: health, metrics and logs (api, worker, clusterer processes
     env = {
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafka.brokers.join(','),
+      ...mockKafkaServiceEnv(kafka),
       KAFKA_INGEST_TOPIC: topic,
-      KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
-      KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
-      KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
-      KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
       CLUSTER_INTERVAL_SECONDS: '1',
     };
     api = await startService('api', env);

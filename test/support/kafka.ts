@@ -50,6 +50,21 @@ export const mockKafkaConsumerTuning = {
   heartbeatInterval: 500,
 } as const;
 
+/**
+ * The settings a service process (api, worker) needs to use this broker: its address and
+ * the consumer timings above (the mock holds empty fetches for the whole wait and delays
+ * rebalances by the session timeout).
+ */
+export function mockKafkaServiceEnv(broker: Pick<MockKafka, 'brokers'>): Record<string, string> {
+  return {
+    KAFKA_BROKERS: broker.brokers.join(','),
+    KAFKA_FETCH_MAX_WAIT_MS: String(mockKafkaConsumerTuning.maxWaitTimeInMs),
+    KAFKA_SESSION_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
+    KAFKA_HEARTBEAT_INTERVAL_MS: String(mockKafkaConsumerTuning.heartbeatInterval),
+    KAFKA_REBALANCE_TIMEOUT_MS: String(mockKafkaConsumerTuning.sessionTimeout),
+  };
+}
+
 const START_TIMEOUT_MS = 5000;
 const COMMAND_TIMEOUT_MS = 5000;
 const STOP_TIMEOUT_MS = 3000;
