@@ -17,6 +17,7 @@ import type { BenchOutcome, BenchSuite } from './suite';
 
 /** Known suites in run order: name → compiled module (relative to this file). */
 const SUITE_MODULES: ReadonlyArray<{ name: string; module: string }> = [
+  { name: 'models', module: './models' },
   { name: 'pyramid', module: './pyramid' },
   { name: 'ingest', module: './ingest' },
   { name: 'peer', module: './peer' },

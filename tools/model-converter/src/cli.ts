@@ -43,7 +43,8 @@ async function convert(outDir: string, cacheDir: string): Promise<number> {
   for (const model of result.models) {
     console.log(
       `wrote ${display(model.path)} (${model.bytes} bytes, sha256 ${model.sha256}; ` +
-        `fused ${model.fusion.prelu} PRelu, ${model.fusion.softmax} Softmax)`,
+        `fused ${model.fusion.prelu} PRelu, ${model.fusion.softmax} Softmax; ` +
+        `${model.loweredPrelu} PRelu as depthwise convolutions)`,
     );
   }
   console.log(`wrote ${display(result.checksumsPath)}`);

@@ -1,7 +1,8 @@
 /**
  * TFLite → ONNX (opset 13) for the float32 operator subset used by the MTCNN and MobileFaceNet
  * models. Each TFLite operator becomes one or a few ONNX nodes; `fuse.ts` then folds the
- * decomposed PReLU and softmax patterns back into single nodes.
+ * decomposed PReLU and softmax patterns back into single nodes, and `lower-prelu.ts` turns 4-D
+ * PReLU into the depthwise form that onnxruntime runs fastest.
  *
  * Layout: the model boundary stays NHWC as in the TFLite file, while 4-D activations inside
  * the graph are NCHW because that is what ONNX Conv and MaxPool take.
@@ -15,6 +16,7 @@ import {
   transpose,
 } from './layout';
 import { fusePatterns, type FusionReport } from './fuse';
+import { lowerPreluToDepthwise } from './lower-prelu';
 import { GraphBuilder, attr, type AttributeValue, type OnnxDim, type OnnxGraph, type OnnxModel, type OnnxValueInfo } from './onnx-graph';
 import { encodeOnnxModel } from './onnx-serialize';
 import {
@@ -49,6 +51,11 @@ export interface ConvertOptions {
   dynamicSpatial?: boolean;
   /** Fold decomposed PReLU and softmax back into PRelu and Softmax nodes. Default true. */
   fuse?: boolean;
+  /**
+   * Rewrite PRelu on 4-D activations as depthwise 1×1 convolutions (see lower-prelu.ts), after
+   * fusion. Default true.
+   */
+  lowerPrelu?: boolean;
   /** Name of the ONNX graph. */
   graphName?: string;
   /** Key/value pairs stored in the model's metadata. */
@@ -58,6 +65,8 @@ export interface ConvertOptions {
 export interface ConversionResult {
   model: OnnxModel;
   fusion: FusionReport;
+  /** PRelu nodes rewritten as depthwise convolutions. */
+  loweredPrelu: number;
 }
 
 /** The operators this converter supports, by TFLite name. */
@@ -90,7 +99,8 @@ export function convertTflite(model: TfliteModel, options: ConvertOptions = {}):
     dynamicSpatial: options.dynamicSpatial ?? false,
   }).convert(options.graphName ?? 'main');
   const fusion = options.fuse === false ? { prelu: 0, softmax: 0 } : fusePatterns(graph);
-  return { model: { graph, opsetVersion: OPSET_VERSION, metadata: options.metadata ?? {} }, fusion };
+  const loweredPrelu = options.lowerPrelu === false ? 0 : lowerPreluToDepthwise(graph);
+  return { model: { graph, opsetVersion: OPSET_VERSION, metadata: options.metadata ?? {} }, fusion, loweredPrelu };
 }
 
 /** Where a TFLite tensor lives in the ONNX graph, and in which axis order. */

@@ -18,6 +18,7 @@ export interface GeneratedModel {
   bytes: number;
   sha256: string;
   fusion: FusionReport;
+  loweredPrelu: number;
 }
 
 export interface GenerateResult {
@@ -34,9 +35,9 @@ export interface GenerateResult {
 export function convertModel(
   spec: ModelSpec,
   tflite: Uint8Array,
-  overrides: Pick<ConvertOptions, 'fuse'> = {},
-): { onnx: Uint8Array; fusion: FusionReport } {
-  const { model, fusion } = convertTflite(readTfliteModel(tflite), {
+  overrides: Pick<ConvertOptions, 'fuse' | 'lowerPrelu'> = {},
+): { onnx: Uint8Array; fusion: FusionReport; loweredPrelu: number } {
+  const { model, fusion, loweredPrelu } = convertTflite(readTfliteModel(tflite), {
     ...overrides,
     dynamicBatch: true,
     dynamicSpatial: spec.dynamicSpatial,
@@ -46,7 +47,7 @@ export function convertModel(
       source_sha256: spec.sourceSha256,
     },
   });
-  return { onnx: encodeOnnxModel(model), fusion };
+  return { onnx: encodeOnnxModel(model), fusion, loweredPrelu };
 }
 
 export async function generateModels(outDir: string, cacheDir: string): Promise<GenerateResult> {
@@ -54,10 +55,10 @@ export async function generateModels(outDir: string, cacheDir: string): Promise<
   await mkdir(outDir, { recursive: true });
   const models: GeneratedModel[] = [];
   for (const spec of MODEL_SPECS) {
-    const { onnx, fusion } = convertModel(spec, source.files.get(spec.id)!);
+    const { onnx, fusion, loweredPrelu } = convertModel(spec, source.files.get(spec.id)!);
     const path = join(outDir, spec.outputFile);
     await writeFile(path, onnx);
-    models.push({ spec, path, bytes: onnx.length, sha256: sha256Hex(onnx), fusion });
+    models.push({ spec, path, bytes: onnx.length, sha256: sha256Hex(onnx), fusion, loweredPrelu });
   }
   const checksumsPath = join(outDir, CHECKSUMS_FILE);
   await updateChecksumsFile(checksumsPath, models.map((model) => ({ file: model.spec.outputFile, sha256: model.sha256 })));

@@ -199,7 +199,7 @@ test('decomposed PReLU (both forms) and softmax are fused into PRelu and Softmax
   const probabilities = graph.op('DIV', [exp, sum], graph.activation('prob', shape), arithmetic);
   const model = graph.build([probabilities]);
 
-  const fused = convertTflite(model);
+  const fused = convertTflite(model, { lowerPrelu: false });
   assert.deepEqual(fused.fusion, { prelu: 2, softmax: 1 });
   const opTypes = fused.model.graph.nodes.map((node) => node.opType);
   assert.deepEqual(opTypes, ['Transpose', 'PRelu', 'PRelu', 'Softmax', 'Transpose']);
@@ -208,6 +208,40 @@ test('decomposed PReLU (both forms) and softmax are fused into PRelu and Softmax
   const [withFusion] = await runConverted(model, input);
   const [withoutFusion] = await runConverted(model, input, { fuse: false });
   assertClose(withFusion!, withoutFusion!);
+});
+
+/** Relu(x) + alpha * -Relu(-x), the form TOCO leaves for PReLU in MTCNN. */
+function decomposedPrelu(graph: SyntheticModel, x: number, alpha: Float32Array, shape: number[], name: string): number {
+  const arithmetic = { kind: 'arithmetic', activation: 'NONE' } as const;
+  const positive = graph.op('RELU', [x], graph.activation(`${name}_pos`, shape));
+  const negated = graph.op('NEG', [x], graph.activation(`${name}_neg`, shape));
+  const negativeRelu = graph.op('RELU', [negated], graph.activation(`${name}_neg_relu`, shape));
+  const negativePart = graph.op('NEG', [negativeRelu], graph.activation(`${name}_neg_part`, shape));
+  const slope = graph.constant(`${name}_alpha`, [alpha.length], alpha);
+  const scaled = graph.op('MUL', [slope, negativePart], graph.activation(`${name}_scaled`, shape), arithmetic);
+  return graph.op('ADD', [positive, scaled], graph.activation(name, shape), arithmetic);
+}
+
+test('4-D PReLU is lowered to depthwise convolutions with the same outputs; 2-D PReLU stays PRelu', async () => {
+  const input = pseudoRandomImage([2, 5, 4, 6], 90);
+  // Slopes well outside [0, 1], as MobileFaceNet's are (−9.4 … 8.9).
+  const alpha = pseudoRandomValues(6, 91).map((value) => value * 9);
+  const image = new SyntheticModel();
+  const model4d = image.build([decomposedPrelu(image, image.input('x', input.shape), alpha, input.shape, 'prelu')]);
+
+  const lowered = convertTflite(model4d);
+  assert.equal(lowered.loweredPrelu, 1);
+  assert.deepEqual(lowered.model.graph.nodes.map((node) => node.opType), ['Transpose', 'Conv', 'Relu', 'Conv', 'Add', 'Transpose']);
+  const [withLowering] = await runConverted(model4d, input);
+  const [withPrelu] = await runConverted(model4d, input, { lowerPrelu: false });
+  assertClose(withLowering!, withPrelu!);
+
+  const flatInput = pseudoRandomImage([3, 6], 92);
+  const flat = new SyntheticModel();
+  const model2d = flat.build([decomposedPrelu(flat, flat.input('x', flatInput.shape), alpha, flatInput.shape, 'prelu')]);
+  const kept = convertTflite(model2d);
+  assert.equal(kept.loweredPrelu, 0);
+  assert.deepEqual(kept.model.graph.nodes.map((node) => node.opType), ['PRelu']);
 });
 
 test('a pattern whose intermediate value is used elsewhere is left alone', () => {

