@@ -74,6 +74,11 @@ async function openAll(
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     ...(runtime.intraOpThreads ? { intraOpNumThreads: runtime.intraOpThreads } : {}),
+    // Each session has its own intra-op thread pool, whose threads by default spin for a while
+    // after every run. The pipeline runs four models in turn, so the idle pools' spinning took
+    // the cores from the model running: one P-Net → R-Net → O-Net → MobileFaceNet round took
+    // 215 ms with spinning and 94 ms without, on 2 cores (npm run bench -- ingest).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   const sessions: ort.InferenceSession[] = [];
   try {
