@@ -21,15 +21,18 @@ export interface FaceEmbedder {
   readonly inputSize: number;
   /** Pixel normalisation the model was trained with: (value − mean) / scale, per channel. */
   readonly normalization: { mean: number; scale: number };
-  /** One L2-normalised embedding per face, computed in a single batched run. */
+  /** One L2-normalised embedding per face, computed in batched runs. */
   embed(faces: RgbImage[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
 export const MOBILEFACENET_MODEL_FILE = 'mobilefacenet.onnx';
 
-/** Bounds one run's input (256 faces ≈ 38 MB of float32). */
-const MAX_BATCH = 256;
+/**
+ * Faces per network run. Small runs keep MobileFaceNet's activations in the CPU caches: per
+ * crop, 3.8 ms in runs of 8 and 4.6 ms in runs of 64 or more on 2 cores (5.8 vs 7.8 ms on one).
+ */
+const MAX_BATCH = 8;
 
 /**
  * MobileFaceNet (sirius-ai weights): 112×112 RGB aligned on the ArcFace template, NHWC,
