@@ -7,10 +7,10 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@facecloud/config';
-import { PhotoIngestService } from '@facecloud/ingest';
+import { createFaceAnalyzer, PhotoIngestService } from '@facecloud/ingest';
 import {
   ClusteringRunRepository,
   DeadLetterRepository,
@@ -19,7 +19,7 @@ import {
   openDatabase,
   PhotoRepository,
 } from '@facecloud/storage';
-import { FaceAnalyzer, StageTotals } from '@facecloud/vision';
+import { StageTotals, type PhotoAnalyzer } from '@facecloud/vision';
 import { chunk, readPhotos } from './photos';
 import { peakRssMiB } from './stats';
 
@@ -54,18 +54,8 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
   const database = await openDatabase({ url: task.databaseUrl, embeddedDir: '', poolMax: 4 });
   const blobDir = await mkdtemp(join(tmpdir(), 'facecloud-bench-blobs-'));
   const stages = new StageTotals();
-  const analyzer = await FaceAnalyzer.create({
-    modelsDir: resolve(config.MODELS_DIR),
-    runtime: { provider: config.ORT_PROVIDER, intraOpThreads: config.ORT_INTRA_OP_THREADS || undefined },
-    decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
-    detector: {
-      minFaceSize: config.DETECT_MIN_FACE_PX,
-      maxFaces: config.DETECT_MAX_FACES,
-      pyramid: config.DETECT_PYRAMID,
-      thresholds: [config.DETECT_PNET_THRESHOLD, config.DETECT_RNET_THRESHOLD, config.DETECT_ONET_THRESHOLD],
-    },
-    stageTimer: stages,
-  });
+  // The worker's own factory, so the bench runs what ANALYZER_THREADS and the other settings select.
+  const analyzer = await createFaceAnalyzer(config, stages);
   try {
     const blobs = new LocalBlobStore(blobDir);
     const photosRepository = new PhotoRepository();
@@ -131,8 +121,8 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
 }
 
 /** The analyzer, with the wall time of analyzeMany (the service's one call into it) recorded as "analyze". */
-function timedAnalyzer(analyzer: FaceAnalyzer, stages: StageTotals): FaceAnalyzer {
-  const timed = Object.create(analyzer) as FaceAnalyzer;
+function timedAnalyzer(analyzer: PhotoAnalyzer, stages: StageTotals): PhotoAnalyzer {
+  const timed = Object.create(analyzer) as PhotoAnalyzer;
   timed.analyzeMany = async (photos) => {
     const started = performance.now();
     try {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { FACE_ANALYZER, PhotoIngestService } from '@facecloud/ingest';
 import { INGEST_JOB_SOURCE, type IngestJobSource } from '@facecloud/queue';
-import type { FaceAnalyzer } from '@facecloud/vision';
+import type { PhotoAnalyzer } from '@facecloud/vision';
 
 /** Feeds jobs from the configured queue into the ingest pipeline. */
 @Injectable()
@@ -10,7 +10,7 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     @Inject(INGEST_JOB_SOURCE) private readonly source: IngestJobSource,
-    @Inject(FACE_ANALYZER) private readonly analyzer: FaceAnalyzer,
+    @Inject(FACE_ANALYZER) private readonly analyzer: PhotoAnalyzer,
     private readonly ingest: PhotoIngestService,
   ) {}
 

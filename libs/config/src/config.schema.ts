@@ -48,6 +48,8 @@ export const configSchema = z.object({
   /** onnxruntime execution provider: auto = CUDA when available, else CPU. */
   ORT_PROVIDER: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
+  /** Photo analyzers on their own threads: 0 = one per core (at most 4) on CPU, one on CUDA; 1 = in the worker's own thread. */
+  ANALYZER_THREADS: int(0, 64).default(0),
 
   UPLOAD_MAX_FILE_BYTES: int(1, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   UPLOAD_MAX_FILES: int(1, 1000).default(50),

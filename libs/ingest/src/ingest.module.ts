@@ -2,11 +2,24 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown 
 import { resolve } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { metrics } from '@facecloud/metrics';
-import { FaceAnalyzer } from '@facecloud/vision';
+import { FaceAnalyzer, FaceAnalyzerPool, type FaceAnalyzerOptions, type PhotoAnalyzer, type StageTimer } from '@facecloud/vision';
 import { FACE_ANALYZER, PhotoIngestService } from './photo-ingest.service';
 
-export function createFaceAnalyzer(config: AppConfig): Promise<FaceAnalyzer> {
-  return FaceAnalyzer.create({
+/**
+ * The worker's analyzer: a pool of analyzer threads, or with ANALYZER_THREADS=1 one analyzer
+ * in the worker's own thread (onnxruntime then uses every core for each model run).
+ */
+export function createFaceAnalyzer(config: AppConfig, stageTimer: StageTimer = stageMetrics): Promise<PhotoAnalyzer> {
+  const options = { ...faceAnalyzerOptions(config), stageTimer };
+  if (config.ANALYZER_THREADS === 1) return FaceAnalyzer.create(options);
+  return FaceAnalyzerPool.create({ ...options, threads: config.ANALYZER_THREADS || undefined });
+}
+
+const stageMetrics: StageTimer = { record: (stage, ms) => metrics.visionStageSeconds.observe({ stage }, ms / 1000) };
+
+/** The analyzer settings of the config (models, onnxruntime, decoding, detection). */
+function faceAnalyzerOptions(config: AppConfig): FaceAnalyzerOptions {
+  return {
     modelsDir: resolve(config.MODELS_DIR),
     runtime: {
       provider: config.ORT_PROVIDER,
@@ -14,19 +27,18 @@ export function createFaceAnalyzer(config: AppConfig): Promise<FaceAnalyzer> {
       logger: new Logger('Vision'),
     },
     decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
-    stageTimer: { record: (stage, ms) => metrics.visionStageSeconds.observe({ stage }, ms / 1000) },
     detector: {
       minFaceSize: config.DETECT_MIN_FACE_PX,
       maxFaces: config.DETECT_MAX_FACES,
       pyramid: config.DETECT_PYRAMID,
       thresholds: [config.DETECT_PNET_THRESHOLD, config.DETECT_RNET_THRESHOLD, config.DETECT_ONET_THRESHOLD],
     },
-  });
+  };
 }
 
 @Injectable()
 class AnalyzerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(FACE_ANALYZER) private readonly analyzer: FaceAnalyzer) {}
+  constructor(@Inject(FACE_ANALYZER) private readonly analyzer: PhotoAnalyzer) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.analyzer.close();

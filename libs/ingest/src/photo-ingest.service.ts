@@ -16,7 +16,7 @@ import {
   type NewFace,
   type Photo,
 } from '@facecloud/storage';
-import { ImageDecodeError, type FaceAnalyzer, type PhotoAnalysis } from '@facecloud/vision';
+import { ImageDecodeError, type PhotoAnalysis, type PhotoAnalyzer } from '@facecloud/vision';
 import { errorMessage, type IngestJob, type JobResult } from '@facecloud/queue';
 
 export const FACE_ANALYZER = Symbol('FACE_ANALYZER');
@@ -52,7 +52,7 @@ export class PhotoIngestService {
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    @Inject(FACE_ANALYZER) private readonly analyzer: FaceAnalyzer,
+    @Inject(FACE_ANALYZER) private readonly analyzer: PhotoAnalyzer,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly photos: PhotoRepository,
     private readonly faces: FaceRepository,

@@ -4,7 +4,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { FACE_ANALYZER } from '@facecloud/ingest';
 import { KAFKA } from '@facecloud/queue';
 import { DATABASE, type Database } from '@facecloud/storage';
-import type { FaceAnalyzer } from '@facecloud/vision';
+import type { PhotoAnalyzer } from '@facecloud/vision';
 import { ShutdownState } from './shutdown-state';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -35,7 +35,7 @@ export class ReadinessIndicators implements BeforeApplicationShutdown {
     @Inject(DATABASE) private readonly database: Database,
     @Optional() @Inject(KAFKA) private readonly kafka?: Kafka | null,
     /** Present where this process runs the models (worker, all-in-one). */
-    @Optional() @Inject(FACE_ANALYZER) private readonly analyzer?: FaceAnalyzer,
+    @Optional() @Inject(FACE_ANALYZER) private readonly analyzer?: PhotoAnalyzer,
   ) {}
 
   get runsModels(): boolean {
