@@ -97,7 +97,7 @@ export const ingestSuite: BenchSuite = {
       LOG_LEVEL: 'error',
       ...(values.pyramid ? { DETECT_PYRAMID: String(values.pyramid) } : {}),
     };
-    const variants: Variant[] = [{ name: '1 worker, 1024 px', workers: 1, settings: { ...common, DETECT_MAX_SIDE: '1024' } }];
+    const variants: Variant[] = [{ name: '1 worker, analyzer threads (default)', workers: 1, settings: { ...common, DETECT_MAX_SIDE: '1024' } }];
     if (!context.quick) {
       variants.push(
         { name: '1 worker, analyzer on its main thread', workers: 1, settings: { ...common, DETECT_MAX_SIDE: '1024', ANALYZER_THREADS: '1' } },
@@ -293,23 +293,28 @@ function outcome(sets: readonly SetResults[], largestSide: number, dataset: stri
         (largestSide <= 1024 ? ' (so "original size" equals 1024 px here and is not run separately)' : ''),
     ],
   };
-  const stageTables = sets.map(({ set, results: [first] }): BenchTable => ({
-    title: `Ingest per stage, ${set.label}, "${first.variant.name}" (wall time of each stage, summed over the micro-batches)`,
-    rows: [
-      ['stage', 'total ms', 'ms/photo', 'ms/face', 'share of wall'],
-      ...STAGES.filter((stage) => first.stageMs[stage.key] !== undefined).map((stage) => {
-        const ms = first.stageMs[stage.key];
-        return [
-          stage.label,
-          ms.toFixed(0),
-          (ms / first.photos).toFixed(2),
-          (ms / Math.max(1, first.faces)).toFixed(2),
-          `${((100 * ms) / first.wallMs).toFixed(1)} %`,
-        ];
-      }),
-      ['end to end (wall)', first.wallMs.toFixed(0), (first.wallMs / first.photos).toFixed(2), (first.wallMs / Math.max(1, first.faces)).toFixed(2), '100 %'],
-    ],
-  }));
+  const stageTables = sets.map(({ set, results }): BenchTable => {
+    // Stages run one after another only with the analyzer on the main thread; on analyzer
+    // threads they overlap, and their times add up to more than the wall time.
+    const timed = results.find((result) => result.variant.workers === 1 && result.variant.settings.ANALYZER_THREADS === '1') ?? results[0];
+    return {
+      title: `Ingest per stage, ${set.label}, "${timed.variant.name}" (wall time of each stage, summed over the micro-batches)`,
+      rows: [
+        ['stage', 'total ms', 'ms/photo', 'ms/face', 'share of wall'],
+        ...STAGES.filter((stage) => timed.stageMs[stage.key] !== undefined).map((stage) => {
+          const ms = timed.stageMs[stage.key];
+          return [
+            stage.label,
+            ms.toFixed(0),
+            (ms / timed.photos).toFixed(2),
+            (ms / Math.max(1, timed.faces)).toFixed(2),
+            `${((100 * ms) / timed.wallMs).toFixed(1)} %`,
+          ];
+        }),
+        ['end to end (wall)', timed.wallMs.toFixed(0), (timed.wallMs / timed.photos).toFixed(2), (timed.wallMs / Math.max(1, timed.faces)).toFixed(2), '100 %'],
+      ],
+    };
+  });
   return {
     tables: [endToEnd, ...stageTables],
     json: {

@@ -8,8 +8,8 @@
  * tensor out of that layout and back, and then runs as a per-channel broadcasting loop. The
  * depthwise form stays in the blocked layout, with the Relu fused into the first convolution
  * and the Add into the second. Measured on a 2-core x86 machine, one thread (`npm run bench --
- * models`): MobileFaceNet 2.2×, O-Net 1.9×, R-Net 1.8×, P-Net 1.5× faster. Outputs differ from
- * PRelu only by float rounding.
+ * models`): MobileFaceNet 2.25×, R-Net 1.8×, O-Net 1.75×, P-Net 1.4× faster. Outputs differ
+ * from PRelu only by float rounding.
  *
  * PRelu on 2-D activations (after the fully connected layers of R-Net and O-Net) stays as it
  * is: there is no layout change there, and those tensors are tiny.
