@@ -21,8 +21,9 @@ import type { VisionStage } from './stage-timer';
 
 export interface FaceAnalyzerPoolOptions extends FaceAnalyzerOptions {
   /**
-   * Analyzer threads, each running onnxruntime with `runtime.intraOpThreads` (default 1).
-   * Default: one per core, at most 4, on CPU; one when the models run on CUDA.
+   * Analyzer threads. Default: one per core, at most 4, on CPU; one when the models run on
+   * CUDA. Each runs onnxruntime with `runtime.intraOpThreads`, by default the cores shared out
+   * among the threads (1 each on 2 cores, 4 each on 16).
    */
   threads?: number;
 }
@@ -92,12 +93,14 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
     }
     const { stageTimer: _stageTimer, threads: _threads, ...rest } = options;
     const { logger: _logger, ...runtime } = options.runtime;
-    const threadOptions: ThreadOptions = { ...rest, runtime: { ...runtime, intraOpThreads: runtime.intraOpThreads ?? 1 } };
+    const planned = options.threads ?? defaultAnalyzerThreads();
+    const intraOpThreads = runtime.intraOpThreads ?? Math.max(1, Math.floor(cpus().length / planned));
+    const threadOptions: ThreadOptions = { ...rest, runtime: { ...runtime, intraOpThreads } };
     const first = await startThread(threadOptions, options);
     const pool = new FaceAnalyzerPool(options, threadOptions, first.ready.embedderName, first.ready.executionProvider);
     pool.adopt(first.worker);
     // One GPU serves one analyzer well; on CPU each core gets its own.
-    const threads = options.threads ?? (first.ready.executionProvider === 'cuda' ? 1 : defaultAnalyzerThreads());
+    const threads = options.threads ?? (first.ready.executionProvider === 'cuda' ? 1 : planned);
     try {
       const others = await Promise.all(Array.from({ length: threads - 1 }, () => startThread(threadOptions, options)));
       for (const other of others) pool.adopt(other.worker);
