@@ -20,8 +20,8 @@ export class IngestWorker implements OnApplicationBootstrap, BeforeApplicationSh
       (job, error) => this.ingest.giveUp(job, error),
     );
     this.logger.log(
-      `consuming ingest jobs from ${this.source.name}; models on ${this.analyzer.executionProvider.toUpperCase()}, ` +
-        `embedder ${this.analyzer.embedderName}`,
+      `consuming ingest jobs from ${this.source.name}; models on ${this.analyzer.executionProvider.toUpperCase()} ` +
+        `in ${this.analyzer.parallelism} analyzer(s), embedder ${this.analyzer.embedderName}`,
     );
   }
 

@@ -111,7 +111,8 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
     return pool;
   }
 
-  get size(): number {
+  /** Threads running now (fewer while one restarts after a crash). */
+  get parallelism(): number {
     return this.threads.length;
   }
 

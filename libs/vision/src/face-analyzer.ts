@@ -71,6 +71,8 @@ export interface PhotoAnalysis {
 export interface PhotoAnalyzer {
   readonly embedderName: string;
   readonly executionProvider: ExecutionProvider;
+  /** How many photos it analyses at once: 1, or the pool's thread count. */
+  readonly parallelism: number;
   /** One result per photo, in order: its analysis, or the Error that stopped it (e.g. ImageDecodeError). */
   analyzeMany(photos: readonly Buffer[]): Promise<(PhotoAnalysis | Error)[]>;
   close(): Promise<void>;
@@ -94,6 +96,7 @@ interface PhotoRegions {
 export class FaceAnalyzer implements PhotoAnalyzer {
   readonly embedderName: string;
   readonly embeddingDimension: number;
+  readonly parallelism = 1;
 
   private constructor(
     private readonly detector: Detector,

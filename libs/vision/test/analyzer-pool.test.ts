@@ -40,7 +40,7 @@ function faces(result: PhotoAnalysis | Error): PhotoAnalysis['faces'] {
 }
 
 test('the pool finds what the in-process analyzer finds, photo by photo, in order', { skip: skipWithoutModels }, async () => {
-  assert.equal(pool.size, 2);
+  assert.equal(pool.parallelism, 2);
   assert.equal(pool.embedderName, inProcess.embedderName);
   assert.equal(pool.executionProvider, 'cpu');
   const [pooled, direct] = await Promise.all([pool.analyzeMany(PHOTOS), inProcess.analyzeMany(PHOTOS)]);
@@ -78,8 +78,8 @@ test('a thread that dies fails only its own photos, and the pool replaces it', {
 
   // The replacement starts in the background; the pool keeps working meanwhile and then has two threads again.
   const deadline = Date.now() + 60_000;
-  while (pool.size < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(pool.size, 2);
+  while (pool.parallelism < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(pool.parallelism, 2);
   assert.deepEqual((await pool.analyzeMany(PHOTOS)).map((result) => faces(result).length), [1, 5, 0, 1, 1]);
 });
 
