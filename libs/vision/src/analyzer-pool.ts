@@ -78,6 +78,8 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
   private readonly queue: Chunk[] = [];
   private nextId = 0;
   private closed = false;
+  /** Replacement threads being started. */
+  private starting = 0;
 
   private constructor(
     private readonly options: FaceAnalyzerPoolOptions,
@@ -147,6 +149,8 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
 
   /** Gives queued chunks to idle threads, replacing threads that died. */
   private dispatch(): void {
+    // Every thread gone (and none starting): try to start one, rather than leave work waiting.
+    if (this.threads.length === 0 && this.starting === 0 && this.queue.length > 0 && !this.closed) this.startReplacement();
     for (const thread of this.threads) {
       if (thread.busy || this.queue.length === 0) continue;
       const chunk = this.queue.shift()!;
@@ -187,16 +191,30 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
     thread.current?.resolve(thread.current.photos.map(() => new Error(`photo analysis failed: ${reason.message}`)));
     if (this.closed) return;
     this.options.runtime.logger?.warn(`analyzer thread stopped (${reason.message}); starting another`);
-    startThread(this.threadOptions, this.options).then(
-      ({ worker }) => {
-        if (this.closed) void worker.terminate();
-        else {
-          this.adopt(worker);
-          this.dispatch();
-        }
-      },
-      (error: unknown) => this.options.runtime.logger?.warn(`could not start an analyzer thread: ${String(error)}`),
-    );
+    this.startReplacement();
+  }
+
+  /** Starts a thread in the background; if it cannot start and no thread is left, queued work fails instead of waiting. */
+  private startReplacement(): void {
+    this.starting++;
+    startThread(this.threadOptions, this.options)
+      .then(
+        ({ worker }) => {
+          if (this.closed) void worker.terminate();
+          else this.adopt(worker);
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          this.options.runtime.logger?.warn(`could not start an analyzer thread: ${message}`);
+          if (this.threads.length === 0 && this.starting === 1) {
+            for (const chunk of this.queue.splice(0)) chunk.resolve(chunk.photos.map(() => new Error(`no analyzer thread running: ${message}`)));
+          }
+        },
+      )
+      .finally(() => {
+        this.starting--;
+        this.dispatch();
+      });
   }
 }
 

@@ -83,6 +83,24 @@ test('a thread that dies fails only its own photos, and the pool replaces it', {
   assert.deepEqual((await pool.analyzeMany(PHOTOS)).map((result) => faces(result).length), [1, 5, 0, 1, 1]);
 });
 
+test('when no thread can be started any more, work fails with the reason instead of waiting', { skip: skipWithoutModels }, async () => {
+  const doomed = await FaceAnalyzerPool.create({ ...options, threads: 1 });
+  try {
+    const internals = doomed as unknown as { threadOptions: { modelsDir: string }; threads: Array<{ worker: { terminate(): Promise<number> } }> };
+    internals.threadOptions.modelsDir = '/nonexistent/models';
+    await internals.threads[0].worker.terminate();
+    const results = await doomed.analyzeMany(PHOTOS);
+    assert.equal(results.length, PHOTOS.length);
+    for (const result of results) {
+      assert.ok(result instanceof Error);
+      assert.match(result.message, /analyzer thread|model file not found/);
+    }
+    assert.equal(doomed.parallelism, 0);
+  } finally {
+    await doomed.close();
+  }
+});
+
 test('threads must be a positive integer; a closed pool refuses work', { skip: skipWithoutModels }, async () => {
   await assert.rejects(FaceAnalyzerPool.create({ ...options, threads: 0 }), RangeError);
   const small = await FaceAnalyzerPool.create({ ...options, threads: 1 });
