@@ -39,7 +39,7 @@ interface SerializedError {
 }
 
 /** Pool → thread. */
-export type PoolRequest = { type: 'analyze'; id: number; photos: Uint8Array[] } | { type: 'close' };
+export type PoolRequest = { type: 'analyze'; photos: Uint8Array[] } | { type: 'close' };
 
 /** Thread → pool. */
 export type ThreadMessage =
@@ -48,7 +48,6 @@ export type ThreadMessage =
   | { type: 'warn'; message: string }
   | {
       type: 'result';
-      id: number;
       results?: Array<{ analysis: PhotoAnalysis } | { error: SerializedError }>;
       error?: SerializedError;
       stages: Array<[VisionStage, number]>;
@@ -76,7 +75,6 @@ export function defaultAnalyzerThreads(): number {
 export class FaceAnalyzerPool implements PhotoAnalyzer {
   private readonly threads: AnalyzerThread[] = [];
   private readonly queue: Chunk[] = [];
-  private nextId = 0;
   private closed = false;
   /** Replacement threads being started. */
   private starting = 0;
@@ -122,7 +120,7 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
     if (this.closed) throw new Error('analyzer pool is closed');
     if (photos.length === 0) return [];
     // Small chunks balance the threads; each still batches its photos' faces through the models.
-    const chunkSize = Math.max(1, Math.ceil(photos.length / (2 * this.threads.length)));
+    const chunkSize = Math.max(1, Math.ceil(photos.length / (2 * Math.max(1, this.threads.length))));
     const chunks: Promise<(PhotoAnalysis | Error)[]>[] = [];
     for (let start = 0; start < photos.length; start += chunkSize) {
       const chunkPhotos = photos.slice(start, start + chunkSize);
@@ -156,9 +154,8 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
       const chunk = this.queue.shift()!;
       thread.busy = true;
       thread.current = chunk;
-      const id = this.nextId++;
       const copies = chunk.photos.map((photo) => new Uint8Array(photo));
-      thread.worker.postMessage({ type: 'analyze', id, photos: copies } satisfies PoolRequest);
+      thread.worker.postMessage({ type: 'analyze', photos: copies } satisfies PoolRequest);
     }
   }
 

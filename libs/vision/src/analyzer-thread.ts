@@ -27,21 +27,22 @@ async function main(): Promise<void> {
   }
   post({ type: 'ready', embedderName: analyzer.embedderName, executionProvider: analyzer.executionProvider });
 
+  // The pool sends one request at a time; a close waits for the analysis in progress.
+  let inProgress: Promise<void> = Promise.resolve();
   port.on('message', (request: PoolRequest) => {
     if (request.type === 'close') {
-      void analyzer.close().finally(() => port.close());
+      void inProgress.then(() => analyzer.close()).finally(() => port.close());
       return;
     }
     stages.length = 0;
-    analyzer.analyzeMany(request.photos.map((photo) => Buffer.from(photo.buffer, photo.byteOffset, photo.byteLength))).then(
+    inProgress = analyzer.analyzeMany(request.photos.map((photo) => Buffer.from(photo.buffer, photo.byteOffset, photo.byteLength))).then(
       (results) =>
         post({
           type: 'result',
-          id: request.id,
           results: results.map((result) => (result instanceof Error ? { error: serializeError(result) } : { analysis: result })),
           stages: stages.splice(0),
         }),
-      (error: unknown) => post({ type: 'result', id: request.id, error: serializeError(error), stages: stages.splice(0) }),
+      (error: unknown) => post({ type: 'result', error: serializeError(error), stages: stages.splice(0) }),
     );
   });
 }
