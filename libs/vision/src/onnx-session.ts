@@ -77,7 +77,7 @@ async function openAll(
     // Each session has its own intra-op thread pool, whose threads by default spin for a while
     // after every run. The pipeline runs four models in turn, so the idle pools' spinning took
     // the cores from the model running: one P-Net → R-Net → O-Net → MobileFaceNet round took
-    // 215 ms with spinning and 94 ms without, on 2 cores (npm run bench -- ingest).
+    // 211 ms with spinning and 92 ms without, on 2 cores (npm run bench -- models).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   const sessions: ort.InferenceSession[] = [];
