@@ -9,7 +9,8 @@
  *
  * analyzeMany() splits its photos into small chunks that idle threads take in turn, so a
  * thread that drew the group photos does not hold up the others. A thread that dies (it
- * should not) fails its chunk's photos with an Error and is replaced on the next request.
+ * should not) fails its chunk's photos with an Error and is replaced at once; when none can be
+ * started, work fails with the reason rather than wait.
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
