@@ -94,6 +94,15 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
     for (let i = 0; i < count; i++) ids.push(...(await addPhoto(ownerId, [faceOf(centre)])));
     return ids;
   }
+  /** A new library of two identities, Alice and Bob, with `count` single-face photos each. */
+  async function aliceAndBob(prefix: string, count: number) {
+    const owner = `${prefix}-${randomUUID()}`;
+    const alice = randomUnit();
+    const bob = randomUnit();
+    const aliceFaces = await addSolo(owner, alice, count);
+    const bobFaces = await addSolo(owner, bob, count);
+    return { owner, alice, bob, aliceFaces, bobFaces };
+  }
   async function personOf(faceId: string): Promise<string | null> {
     const result = await database.pool.query<{ person_id: string | null }>('SELECT person_id FROM faces WHERE id = $1', [faceId]);
     return result.rows[0].person_id;
@@ -187,11 +196,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
   });
 
   test('a named person never dissolves or changes hands when clustering would regroup its faces', async () => {
-    const owner = `named-${randomUUID()}`;
-    const alice = randomUnit();
-    const bob = randomUnit();
-    const aliceFaces = await addSolo(owner, alice, 5);
-    const bobFaces = await addSolo(owner, bob, 5);
+    const { owner, alice, bob, aliceFaces, bobFaces } = await aliceAndBob('named', 5);
     await service().clusterOwner(owner);
     const aliceId = await commonPerson(aliceFaces);
     const bobId = await commonPerson(bobFaces);
@@ -248,11 +253,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
   });
 
   test('a merge stays merged, and faces of either side that arrive later join the merged person', async () => {
-    const owner = `merge-${randomUUID()}`;
-    const alice = randomUnit();
-    const bob = randomUnit();
-    const aliceFaces = await addSolo(owner, alice, 5);
-    const bobFaces = await addSolo(owner, bob, 5);
+    const { owner, alice, bob, aliceFaces, bobFaces } = await aliceAndBob('merge', 5);
     await service().clusterOwner(owner);
     const aliceId = await commonPerson(aliceFaces);
     const bobId = await commonPerson(bobFaces);
@@ -274,11 +275,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
   });
 
   test('one face per person per photo: in a run, next to a user-placed face, and in incremental assignment', async () => {
-    const owner = `photo-${randomUUID()}`;
-    const alice = randomUnit();
-    const bob = randomUnit();
-    const aliceFaces = await addSolo(owner, alice, 6);
-    const bobFaces = await addSolo(owner, bob, 6);
+    const { owner, alice, bob, aliceFaces, bobFaces } = await aliceAndBob('photo', 6);
     // A group photo with two faces that both look like Alice; the second is also close to Bob.
     const [groupAlice, groupLookalike] = await addPhoto(owner, [faceOf(alice), mix(faceOf(alice, 0.3), faceOf(bob, 0.3), 0.45)]);
     await service().clusterOwner(owner);
@@ -303,11 +300,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
   });
 
   test('the weaker face of a photo goes to its next-best person when its neighbours say so', async () => {
-    const owner = `nextbest-${randomUUID()}`;
-    const alice = randomUnit();
-    const bob = randomUnit();
-    const aliceFaces = await addSolo(owner, alice, 6);
-    const bobFaces = await addSolo(owner, bob, 6);
+    const { owner, alice, bob, aliceFaces, bobFaces } = await aliceAndBob('nextbest', 6);
     await service().clusterOwner(owner);
     const aliceId = await commonPerson(aliceFaces);
     const bobId = await commonPerson(bobFaces);
