@@ -169,6 +169,18 @@ test('graph boundary: NHWC names kept, batch and (optionally) spatial dims symbo
   assert.deepEqual(dynamic.outputs, [{ name: 'features', dims: ['batch', 'out_height', 'out_width', 2] }]);
 });
 
+/** Relu(x) + alpha * -Relu(-x), the form TOCO leaves for PReLU in MTCNN. */
+function decomposedPrelu(graph: SyntheticModel, x: number, alpha: Float32Array, shape: number[], name: string): number {
+  const arithmetic = { kind: 'arithmetic', activation: 'NONE' } as const;
+  const positive = graph.op('RELU', [x], graph.activation(`${name}_pos`, shape));
+  const negated = graph.op('NEG', [x], graph.activation(`${name}_neg`, shape));
+  const negativeRelu = graph.op('RELU', [negated], graph.activation(`${name}_neg_relu`, shape));
+  const negativePart = graph.op('NEG', [negativeRelu], graph.activation(`${name}_neg_part`, shape));
+  const slope = graph.constant(`${name}_alpha`, [alpha.length], alpha);
+  const scaled = graph.op('MUL', [slope, negativePart], graph.activation(`${name}_scaled`, shape), arithmetic);
+  return graph.op('ADD', [positive, scaled], graph.activation(name, shape), arithmetic);
+}
+
 test('decomposed PReLU (both forms) and softmax are fused into PRelu and Softmax', async () => {
   const graph = new SyntheticModel();
   const input = pseudoRandomImage([2, 3, 3, 4], 80);
@@ -176,13 +188,7 @@ test('decomposed PReLU (both forms) and softmax are fused into PRelu and Softmax
   const shape = input.shape;
   const arithmetic = { kind: 'arithmetic', activation: 'NONE' } as const;
   const x = graph.input('x', shape);
-  // MTCNN form: Relu(x) + alpha * -Relu(-x)
-  const positive = graph.op('RELU', [x], graph.activation('pos', shape));
-  const negated = graph.op('NEG', [x], graph.activation('neg', shape));
-  const negativeRelu = graph.op('RELU', [negated], graph.activation('neg_relu', shape));
-  const negativePart = graph.op('NEG', [negativeRelu], graph.activation('neg_part', shape));
-  const scaled = graph.op('MUL', [graph.constant('alpha', [4], alpha), negativePart], graph.activation('scaled', shape), arithmetic);
-  const prelu1 = graph.op('ADD', [positive, scaled], graph.activation('prelu1', shape), arithmetic);
+  const prelu1 = decomposedPrelu(graph, x, alpha, shape, 'prelu1');
   // MobileFaceNet form: Relu(y) + (alpha / 2) * (y - |y|)
   const positive2 = graph.op('RELU', [prelu1], graph.activation('pos2', shape));
   const absolute = graph.op('ABS', [prelu1], graph.activation('abs', shape));
@@ -209,18 +215,6 @@ test('decomposed PReLU (both forms) and softmax are fused into PRelu and Softmax
   const [withoutFusion] = await runConverted(model, input, { fuse: false });
   assertClose(withFusion!, withoutFusion!);
 });
-
-/** Relu(x) + alpha * -Relu(-x), the form TOCO leaves for PReLU in MTCNN. */
-function decomposedPrelu(graph: SyntheticModel, x: number, alpha: Float32Array, shape: number[], name: string): number {
-  const arithmetic = { kind: 'arithmetic', activation: 'NONE' } as const;
-  const positive = graph.op('RELU', [x], graph.activation(`${name}_pos`, shape));
-  const negated = graph.op('NEG', [x], graph.activation(`${name}_neg`, shape));
-  const negativeRelu = graph.op('RELU', [negated], graph.activation(`${name}_neg_relu`, shape));
-  const negativePart = graph.op('NEG', [negativeRelu], graph.activation(`${name}_neg_part`, shape));
-  const slope = graph.constant(`${name}_alpha`, [alpha.length], alpha);
-  const scaled = graph.op('MUL', [slope, negativePart], graph.activation(`${name}_scaled`, shape), arithmetic);
-  return graph.op('ADD', [positive, scaled], graph.activation(name, shape), arithmetic);
-}
 
 test('4-D PReLU is lowered to depthwise convolutions with the same outputs; 2-D PReLU stays PRelu', async () => {
   const input = pseudoRandomImage([2, 5, 4, 6], 90);
