@@ -69,7 +69,7 @@ interface AnalyzerThread {
 const THREAD_ENTRY = join(__dirname, 'analyzer-thread.js');
 
 /** The default thread count: one per core, at most 4 (more threads mostly add memory). */
-export function defaultAnalyzerThreads(): number {
+function defaultAnalyzerThreads(): number {
   return Math.max(1, Math.min(4, cpus().length));
 }
 

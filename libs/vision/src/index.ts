@@ -13,7 +13,7 @@ export { MtcnnDetector, MTCNN_MODEL_FILES, type FaceDetection } from './mtcnn/de
 export { DEFAULT_MTCNN_OPTIONS, type MtcnnOptions, type PyramidMode } from './mtcnn/options';
 export { MobileFaceNetEmbedder, MOBILEFACENET_MODEL_FILE, type FaceEmbedder } from './embedder';
 export { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis, type PhotoAnalyzer, type AnalyzedFace } from './face-analyzer';
-export { FaceAnalyzerPool, defaultAnalyzerThreads, type FaceAnalyzerPoolOptions } from './analyzer-pool';
+export { FaceAnalyzerPool, type FaceAnalyzerPoolOptions } from './analyzer-pool';
 export { encodeJpeg } from './thumbnail';
 export { StageTotals, timeStage, type StageTimer, type VisionStage } from './stage-timer';
 export { cosineSimilarity, l2NormalizeInPlace } from './vector';
