@@ -75,8 +75,6 @@ interface VariantResult {
   faces: number;
   failed: number;
   wallMs: number;
-  photosPerSecond: number;
-  facesPerSecond: number;
   peakRssMiB: number[];
   stageMs: Record<string, number>;
   executionProvider: string;
@@ -155,8 +153,6 @@ function photoSets(all: readonly PhotoFile[], quick: boolean): PhotoSet[] {
 function combinePasses(runs: readonly VariantResult[]): VariantResult {
   const total = (pick: (run: VariantResult) => number) => runs.reduce((sum, run) => sum + pick(run), 0);
   const wallMs = total((run) => run.wallMs);
-  const stageMs: Record<string, number> = {};
-  for (const run of runs) for (const [stage, ms] of Object.entries(run.stageMs)) stageMs[stage] = (stageMs[stage] ?? 0) + ms;
   return {
     ...runs[0],
     passes: runs.length,
@@ -164,11 +160,16 @@ function combinePasses(runs: readonly VariantResult[]): VariantResult {
     faces: total((run) => run.faces),
     failed: total((run) => run.failed),
     wallMs,
-    photosPerSecond: (total((run) => run.photos) / wallMs) * 1000,
-    facesPerSecond: (total((run) => run.faces) / wallMs) * 1000,
     peakRssMiB: runs[0].peakRssMiB.map((_, worker) => Math.max(...runs.map((run) => run.peakRssMiB[worker]))),
-    stageMs,
+    stageMs: sumStages(runs.map((run) => run.stageMs)),
   };
+}
+
+/** Milliseconds per stage, added up over workers or passes. */
+function sumStages(parts: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const part of parts) for (const [stage, ms] of Object.entries(part)) sum[stage] = (sum[stage] ?? 0) + ms;
+  return sum;
 }
 
 /** Creates a database with the schema, runs the variant's workers on it, drops it. */
@@ -187,10 +188,6 @@ async function runVariant(serverUrl: string, dataset: string, photoIndexes: numb
     const wallMs = reports.wallMs;
     const photos = reports.reports.reduce((total, report) => total + report.photos, 0);
     const faces = reports.reports.reduce((total, report) => total + report.faces, 0);
-    const stageMs: Record<string, number> = {};
-    for (const report of reports.reports) {
-      for (const [stage, ms] of Object.entries(report.stageMs)) stageMs[stage] = (stageMs[stage] ?? 0) + ms;
-    }
     return {
       variant,
       passes: 1,
@@ -198,10 +195,8 @@ async function runVariant(serverUrl: string, dataset: string, photoIndexes: numb
       faces,
       failed: reports.reports.reduce((total, report) => total + report.failed, 0),
       wallMs,
-      photosPerSecond: (photos / wallMs) * 1000,
-      facesPerSecond: (faces / wallMs) * 1000,
       peakRssMiB: reports.reports.map((report) => report.peakRssMiB),
-      stageMs,
+      stageMs: sumStages(reports.reports.map((report) => report.stageMs)),
       executionProvider: reports.reports[0].executionProvider,
     };
   } finally {
@@ -265,6 +260,11 @@ async function largestPhotoSide(photos: readonly Buffer[]): Promise<number> {
   return largest;
 }
 
+/** Photos or faces per second of wall time. */
+function perSecond(count: number, { wallMs }: VariantResult): number {
+  return (count / wallMs) * 1000;
+}
+
 function outcome(sets: readonly SetResults[], largestSide: number, dataset: string): BenchOutcome {
   const provider = sets[0].results[0].executionProvider.toUpperCase();
   const endToEnd: BenchTable = {
@@ -280,9 +280,9 @@ function outcome(sets: readonly SetResults[], largestSide: number, dataset: stri
           (result.faces / Math.max(1, result.photos)).toFixed(2),
           String(result.failed),
           (result.wallMs / 1000).toFixed(1),
-          result.photosPerSecond.toFixed(1),
-          result.facesPerSecond.toFixed(1),
-          `${(result.photosPerSecond / results[0].photosPerSecond).toFixed(2)}×`,
+          perSecond(result.photos, result).toFixed(1),
+          perSecond(result.faces, result).toFixed(1),
+          `${(perSecond(result.photos, result) / perSecond(results[0].photos, results[0])).toFixed(2)}×`,
           result.peakRssMiB.map((rss) => rss.toFixed(0)).join(' + '),
         ]),
       ),
@@ -332,8 +332,8 @@ function outcome(sets: readonly SetResults[], largestSide: number, dataset: stri
           faces: result.faces,
           failed: result.failed,
           wallMs: round(result.wallMs, 0),
-          photosPerSecond: round(result.photosPerSecond, 2),
-          facesPerSecond: round(result.facesPerSecond, 2),
+          photosPerSecond: round(perSecond(result.photos, result), 2),
+          facesPerSecond: round(perSecond(result.faces, result), 2),
           peakRssMiB: result.peakRssMiB.map((rss) => round(rss, 1)),
           stageMs: Object.fromEntries(Object.entries(result.stageMs).map(([stage, ms]) => [stage, round(ms, 1)])),
           executionProvider: result.executionProvider,
