@@ -17,7 +17,7 @@ import { convertModel } from '../model-converter/src/generate';
 import { MODEL_SPECS, type ModelId } from '../model-converter/src/model-specs';
 import { loadSourceModels } from '../model-converter/src/source-package';
 import { defaultCacheDir } from '../model-converter/src/paths';
-import { seededRandom } from '@facecloud/clustering';
+import { pseudoRandomImage } from '../model-converter/test/helpers';
 import { defaultModelsDir, positiveInteger, ratio, round, suiteOptions } from './photos';
 import { percentile } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
@@ -56,7 +56,7 @@ export const modelsSuite: BenchSuite = {
       const committed = await readFile(join(defaultModelsDir(), spec.outputFile));
       const preluForm = convertModel(spec, source.files.get(spec.id)!, { lowerPrelu: false }).onnx;
       const { shape } = INPUTS[spec.id];
-      const input = new ort.Tensor('float32', pseudoRandomPixels(shape), shape);
+      const input = new ort.Tensor('float32', pseudoRandomImage(shape, 12345).data, shape);
       for (const threads of threadCounts) {
         context.progress(`${spec.id}, ${threads || 'all'} thread(s)`);
         const measurement = await compare([committed, preluForm], input, threads, rounds);
@@ -151,7 +151,7 @@ async function compare(
  */
 async function compareSpinning(rounds: number): Promise<Record<'spin' | 'sleep', { wallMs: number; cpuMs: number }>> {
   const models = await Promise.all(MODEL_SPECS.map((spec) => readFile(join(defaultModelsDir(), spec.outputFile))));
-  const inputs = MODEL_SPECS.map(({ id }) => new ort.Tensor('float32', pseudoRandomPixels(INPUTS[id].shape), INPUTS[id].shape));
+  const inputs = MODEL_SPECS.map(({ id }) => new ort.Tensor('float32', pseudoRandomImage(INPUTS[id].shape, 12345).data, INPUTS[id].shape));
   const open = (spin: boolean) =>
     Promise.all(
       models.map((model) =>
@@ -184,10 +184,4 @@ async function compareSpinning(rounds: number): Promise<Record<'spin' | 'sleep',
   }
   const summary = (name: 'spin' | 'sleep') => ({ wallMs: percentile(times[name], 0.5), cpuMs: cpu[name] / times[name].length });
   return { spin: summary('spin'), sleep: summary('sleep') };
-}
-
-/** Reproducible pixels normalised as the models take them, in [−1, 1). */
-function pseudoRandomPixels(shape: readonly number[]): Float32Array {
-  const random = seededRandom(12345);
-  return Float32Array.from({ length: shape.reduce((product, size) => product * size, 1) }, () => random() * 2 - 1);
 }

@@ -1,6 +1,7 @@
 /** Shared helpers for the model-converter tests. */
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { seededRandom } from '@facecloud/clustering';
 import { modelsDir } from '../../../test/support/paths';
 import { modelSpec, type ModelId } from '../src/model-specs';
 import { defaultCacheDir } from '../src/paths';
@@ -30,14 +31,7 @@ export function elementCount(shape: readonly number[]): number {
  * (x − 127.5) / 128, from a small seeded generator (mulberry32).
  */
 export function pseudoRandomImage(shape: readonly number[], seed: number): TensorData {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const data = new Float32Array(elementCount(shape));
   for (let i = 0; i < data.length; i++) data[i] = (Math.floor(next() * 256) - 127.5) / 128;
   return { data, shape: [...shape] };
