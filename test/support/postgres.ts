@@ -48,9 +48,8 @@ async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): P
   }
 }
 
-/** Creates an empty database with the pgvector extension on the test server. */
-export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
-  const serverUrl = testServerUrl();
+/** Creates an empty database with the pgvector extension on the test server (or on `serverUrl`, a superuser URL). */
+export async function createTestDatabase(prefix = 'test', serverUrl = testServerUrl()): Promise<TestDatabase> {
   const name = uniqueName(prefix);
   await withClient(serverUrl, (admin) => admin.query(`CREATE DATABASE ${escapeIdentifier(name)}`));
   const url = withDatabase(serverUrl, name);

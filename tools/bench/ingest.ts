@@ -27,11 +27,10 @@
  *   --quick            64 photos, one variant
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Client, escapeIdentifier } from 'pg';
 import { runMigrations, openDatabase } from '@facecloud/storage';
+import { createTestDatabase } from '../../test/support/postgres';
 import { startPostgresCluster, type PostgresCluster } from '../../test/support/postgres-cluster';
 import type { IngestWorkerReport, IngestWorkerTask } from './ingest-worker';
 import { DEFAULT_DATASET, positiveInteger, readPhotos, round, spread, suiteOptions, type PhotoFile } from './photos';
@@ -174,16 +173,13 @@ function sumStages(parts: ReadonlyArray<Record<string, number>>): Record<string,
 
 /** Creates a database with the schema, runs the variant's workers on it, drops it. */
 async function runVariant(serverUrl: string, dataset: string, photoIndexes: number[], variant: Variant): Promise<VariantResult> {
-  const name = `bench_ingest_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${escapeIdentifier(name)}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createTestDatabase('bench_ingest', serverUrl);
   try {
-    const database = await openDatabase({ url: url.toString(), embeddedDir: '', poolMax: 1 });
+    const database = await openDatabase({ url: scratch.url, embeddedDir: '', poolMax: 1 });
     await runMigrations(database.pool).finally(() => database.close());
     const shares = Array.from({ length: variant.workers }, (_, worker) => photoIndexes.filter((_, index) => index % variant.workers === worker));
     const reports = await runWorkers(
-      shares.map((share, worker) => ({ databaseUrl: url.toString(), dataset, photoIndexes: share, ownerId: `bench-${worker}`, settings: variant.settings })),
+      shares.map((share, worker) => ({ databaseUrl: scratch.url, dataset, photoIndexes: share, ownerId: `bench-${worker}`, settings: variant.settings })),
     );
     const wallMs = reports.wallMs;
     const photos = reports.reports.reduce((total, report) => total + report.photos, 0);
@@ -200,7 +196,7 @@ async function runVariant(serverUrl: string, dataset: string, photoIndexes: numb
       executionProvider: reports.reports[0].executionProvider,
     };
   } finally {
-    await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`));
+    await scratch.drop();
   }
 }
 
@@ -239,16 +235,6 @@ async function postgresServer(context: BenchContext): Promise<{ url: string; sto
   context.progress('starting a throwaway PostgreSQL cluster (set BENCH_DATABASE_URL to use a running server)');
   const cluster: PostgresCluster = await startPostgresCluster();
   return { url: cluster.url, stop: () => cluster.stop() };
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 async function largestPhotoSide(photos: readonly Buffer[]): Promise<number> {

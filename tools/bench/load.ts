@@ -20,11 +20,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Pool, escapeIdentifier } from 'pg';
+import { Pool } from 'pg';
 import sharp from 'sharp';
 import { startService, type RunningService } from '../../test/e2e/service-process';
 import { asUser, provisionUsers } from '../../test/support/auth';
 import { fixturesDir, repoRoot } from '../../test/support/paths';
+import { createTestDatabase } from '../../test/support/postgres';
 import { startPostgresCluster } from '../../test/support/postgres-cluster';
 import { insertSyntheticLibrary, longTailedSizes } from '../../test/support/synthetic-library';
 import { formatTable } from './stats';
@@ -146,20 +147,9 @@ async function startEnvironment(context: BenchContext): Promise<Environment> {
       serverUrl = cluster.url;
       context.progress(`PostgreSQL ${cluster.version} (pgvector ${cluster.pgvectorVersion}) on port ${cluster.port}`);
     }
-    const name = `facecloud_load_${process.pid}_${randomBytes(3).toString('hex')}`;
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${escapeIdentifier(name)}`);
-    await admin.end();
-    cleanups.push(async () => {
-      const dropper = new Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
-      await dropper.end();
-    });
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const databaseUrl = url.toString();
+    const scratch = await createTestDatabase('facecloud_load', serverUrl);
+    cleanups.push(() => scratch.drop());
+    const databaseUrl = scratch.url;
     const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-load-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const env = { DATA_DIR: dataDir, DATABASE_URL: databaseUrl, CLUSTER_INTERVAL_SECONDS: '3600', WORKER_POLL_INTERVAL_MS: '200' };
