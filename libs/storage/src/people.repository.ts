@@ -167,6 +167,8 @@ interface PlacementRow {
   kind: FaceKind;
 }
 
+const placementColumns = 'id, photo_id, person_id, quality, detection_score, assigned_by, kind';
+
 const toPlacement = (row: PlacementRow): FacePlacement => ({
   id: row.id,
   photoId: row.photo_id,
@@ -391,7 +393,7 @@ export class PeopleRepository {
   /** Locks one face for a decision about it. */
   async lockFace(db: Queryable, ownerId: string, faceId: string): Promise<FacePlacement | undefined> {
     const result = await db.query<PlacementRow>(
-      `SELECT id, photo_id, person_id, quality, detection_score, assigned_by, kind
+      `SELECT ${placementColumns}
        FROM faces WHERE owner_id = $1 AND id = $2 FOR UPDATE`,
       [ownerId, faceId],
     );
@@ -401,7 +403,7 @@ export class PeopleRepository {
   /** Every face of the given persons, locked. */
   async lockFacesOfPersons(db: Queryable, ownerId: string, personIds: string[]): Promise<FacePlacement[]> {
     const result = await db.query<PlacementRow>(
-      `SELECT id, photo_id, person_id, quality, detection_score, assigned_by, kind
+      `SELECT ${placementColumns}
        FROM faces WHERE owner_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
       [ownerId, personIds],
     );
@@ -411,7 +413,7 @@ export class PeopleRepository {
   /** Faces of given ids, locked (those of other owners or gone are left out). */
   async lockFaces(db: Queryable, ownerId: string, faceIds: string[]): Promise<FacePlacement[]> {
     const result = await db.query<PlacementRow>(
-      `SELECT id, photo_id, person_id, quality, detection_score, assigned_by, kind
+      `SELECT ${placementColumns}
        FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
       [ownerId, faceIds],
     );
