@@ -1,15 +1,9 @@
-import type { PersonAssignment } from '@facecloud/storage';
+import type { FaceEmbedding, PersonAssignment } from '@facecloud/storage';
 import { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
 import { matchClustersToPersons } from './person-matching';
 
-export interface RunFace {
-  id: string;
-  photoId: string;
-  personId: string | null;
-  assignedBy: 'cluster' | 'user';
-  /** Unit vector. */
-  embedding: Float32Array;
-}
+/** A face as a clustering run sees it: the stored row the run reads (embedding a unit vector). */
+export type RunFace = FaceEmbedding;
 
 export interface RunPerson {
   id: string;
