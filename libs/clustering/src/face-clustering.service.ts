@@ -293,10 +293,11 @@ export class FaceClusteringService {
   }
 
   private async compute(input: RunInput): Promise<ResolvedPersons> {
-    const grouping = await clusterFaces(input.faces, {
-      minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE,
-      minSamples: this.config.CLUSTER_MIN_SAMPLES,
-    });
+    const grouping = await clusterFaces(
+      input.faces,
+      { minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE, minSamples: this.config.CLUSTER_MIN_SAMPLES },
+      { algorithm: this.config.CLUSTER_ALGORITHM, ...(this.config.CLUSTER_LINKAGE_THRESHOLD > 0 ? { threshold: this.config.CLUSTER_LINKAGE_THRESHOLD } : {}) },
+    );
     return resolvePersons(input.faces, input.persons, input.exclusions, grouping.groups, {
       minClusterSize: grouping.params.minClusterSize,
       vote: this.voteRule,

@@ -1,9 +1,11 @@
+import { averageLinkage } from './average-linkage';
 import { clusteringParamsFor, type ClusteringParams } from './clustering-params';
 import { hdbscan } from './hdbscan';
 import { hdbscanScalable } from './hdbscan-scalable';
 import type { HdbscanResult } from './hdbscan-tree';
-import type { CellIndexOptions } from './knn/cell-index';
+import { buildCellIndex, searchProbedCells, pick, type CellIndexOptions } from './knn/cell-index';
 import { sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
+import { linkageThresholdFor } from './linkage-threshold';
 import { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
 
 export interface ClusterableFace {
@@ -18,6 +20,16 @@ export type GroupingParams = Partial<ClusteringParams>;
 /** Up to this many faces the exact O(n²) path runs (≈ 3 s at 2000 faces); above, the scalable one. */
 export const EXACT_PATH_MAX_FACES = 2000;
 
+/**
+ * average-linkage (the default): persons are the clusters whose faces average at least the
+ * library's threshold (linkageThresholdFor) to each other; hdbscan: density-based, the method
+ * before it, kept for comparison (`npm run eval` reports both).
+ */
+export type ClusteringAlgorithm = 'average-linkage' | 'hdbscan';
+
+/** Nearest neighbours per face whose pairs are the scalable path's merge candidates. */
+export const LINKAGE_NEIGHBOURS = 16;
+
 export interface FaceGrouping {
   /** Person groups as indices into the faces. */
   groups: number[][];
@@ -25,14 +37,24 @@ export interface FaceGrouping {
   strengths: Float32Array;
   params: ClusteringParams;
   path: 'exact' | 'scalable';
+  algorithm: ClusteringAlgorithm;
+  /** average-linkage: the similarity threshold the run used. */
+  threshold?: number;
+}
+
+export interface ClusterOptions {
+  algorithm?: ClusteringAlgorithm;
+  /** average-linkage: a fixed threshold instead of linkageThresholdFor(faces.length). */
+  threshold?: number;
+  engine?: SimilarityEngine;
+  path?: 'exact' | 'scalable';
+  index?: CellIndexOptions;
 }
 
 /**
- * The person groups of a set of faces, as indices into `faces`: HDBSCAN on cosine distance,
- * then at most one face per photo in a group, and groups still at least minClusterSize.
- * Faces in no group are left out. The clusterer and the evaluation both use this, so the
- * evaluation measures what users get. Synchronous and exact: for large libraries use
- * clusterFaces.
+ * HDBSCAN's person groups of a set of faces (the comparison method), as indices into `faces`:
+ * HDBSCAN on cosine distance, then at most one face per photo in a group, and groups still at
+ * least minClusterSize. Faces in no group are left out. Synchronous and exact.
  */
 export function groupFaces(faces: readonly ClusterableFace[], params: GroupingParams = {}): number[][] {
   const resolved = clusteringParamsFor(faces.length, params);
@@ -43,14 +65,19 @@ export function groupFaces(faces: readonly ClusterableFace[], params: GroupingPa
   return toGroups(faces, result, resolved).groups;
 }
 
-/** As groupFaces, for any library size: the exact path up to EXACT_PATH_MAX_FACES, the scalable one above. */
+/**
+ * The person groups of a library, for any size: the exact path up to EXACT_PATH_MAX_FACES, the
+ * scalable one above. Every group has at least two faces and at most one face per photo. The
+ * clusterer and the evaluation both call this, so the evaluation measures what users get.
+ */
 export async function clusterFaces(
   faces: readonly ClusterableFace[],
   params: GroupingParams = {},
-  options: { engine?: SimilarityEngine; path?: 'exact' | 'scalable'; index?: CellIndexOptions } = {},
+  options: ClusterOptions = {},
 ): Promise<FaceGrouping> {
-  const resolved = clusteringParamsFor(faces.length, params);
   const path = options.path ?? (faces.length <= EXACT_PATH_MAX_FACES ? 'exact' : 'scalable');
+  if ((options.algorithm ?? 'average-linkage') === 'average-linkage') return linkFaces(faces, path, options);
+  const resolved = clusteringParamsFor(faces.length, params);
   let result: HdbscanResult;
   if (path === 'exact') {
     result = hdbscan(
@@ -66,7 +93,67 @@ export async function clusterFaces(
     result = await hdbscanScalable(points, dimension, engine, { ...resolved, index: { ...options.index, reorderInPlace: true } });
   }
   const { groups, strengths } = toGroups(faces, result, resolved);
-  return { groups, strengths, params: resolved, path };
+  return { groups, strengths, params: resolved, path, algorithm: 'hdbscan' };
+}
+
+async function linkFaces(faces: readonly ClusterableFace[], path: 'exact' | 'scalable', options: ClusterOptions): Promise<FaceGrouping> {
+  const n = faces.length;
+  const threshold = options.threshold ?? linkageThresholdFor(n);
+  const dimension = faces[0]?.embedding.length ?? 0;
+  const points = new Float32Array(n * dimension);
+  faces.forEach((face, i) => points.set(face.embedding, i * dimension));
+  const photoNumber = new Map<string, number>();
+  const group = Int32Array.from(faces, (face) => {
+    let number = photoNumber.get(face.photoId);
+    if (number === undefined) photoNumber.set(face.photoId, (number = photoNumber.size));
+    return number;
+  });
+  let labels: Int32Array;
+  if (path === 'exact') {
+    labels = averageLinkage({ points, dimension, group, ...pairsAbove(points, dimension, threshold) }, threshold).labels;
+  } else {
+    // The index orders the rows cell by cell (in place: `points` is this call's own copy).
+    const engine = options.engine ?? (await sharedSimilarityEngine());
+    const index = await buildCellIndex(points, dimension, engine, { ...options.index, reorderInPlace: true });
+    const k = Math.min(LINKAGE_NEIGHBOURS, n - 1);
+    const graph = { neighbours: new Int32Array(n * k), distances: new Float32Array(n * k) };
+    const rowGroup = pick(group, index.original);
+    await searchProbedCells(index, engine, Int32Array.from({ length: n }, (_, r) => r), k, graph, { group: rowGroup });
+    const edgeA = new Int32Array(n * k);
+    for (let r = 0; r < n; r++) edgeA.fill(r, r * k, r * k + k);
+    const rowLabels = averageLinkage({ points: index.data, dimension, group: rowGroup, edgeA, edgeB: graph.neighbours }, threshold).labels;
+    labels = new Int32Array(n);
+    for (let r = 0; r < n; r++) labels[index.original[r]] = rowLabels[r];
+  }
+  const byLabel = new Map<number, number[]>();
+  labels.forEach((label, i) => {
+    if (label < 0) return;
+    const members = byLabel.get(label);
+    if (members) members.push(i);
+    else byLabel.set(label, [i]);
+  });
+  const groups = [...byLabel.values()];
+  const strengths = new Float32Array(n);
+  for (const members of groups) for (const i of members) strengths[i] = 1;
+  return { groups, strengths, params: clusteringParamsFor(n, { minClusterSize: 2, minSamples: 1 }), path, algorithm: 'average-linkage', threshold };
+}
+
+/** Every pair of points at cosine similarity ≥ threshold (the exact path's merge candidates). */
+function pairsAbove(points: Float32Array, dimension: number, threshold: number): { edgeA: Int32Array; edgeB: Int32Array } {
+  const n = points.length / dimension;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let sum = 0;
+      for (let d = 0; d < dimension; d++) sum += points[i * dimension + d] * points[j * dimension + d];
+      if (sum >= threshold) {
+        a.push(i);
+        b.push(j);
+      }
+    }
+  }
+  return { edgeA: Int32Array.from(a), edgeB: Int32Array.from(b) };
 }
 
 function toGroups(faces: readonly ClusterableFace[], result: HdbscanResult, params: ClusteringParams) {

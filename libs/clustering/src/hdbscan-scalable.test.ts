@@ -155,7 +155,7 @@ describe('clusterFaces', () => {
   test('takes the scalable path above the exact limit and returns strengths for grouped faces only', async () => {
     const { embeddings, dimension, identity } = syntheticFaces({ faces: 2500, seed: 8 });
     const faces = Array.from({ length: 2500 }, (_, i) => ({ photoId: `photo-${i}`, embedding: embeddings.subarray(i * dimension, (i + 1) * dimension) }));
-    const result = await clusterFaces(faces);
+    const result = await clusterFaces(faces, {}, { algorithm: 'hdbscan' });
     assert.equal(result.path, 'scalable');
     assert.deepEqual(result.params, clusteringParamsFor(2500));
     const grouped = new Set(result.groups.flat());

@@ -8,11 +8,16 @@ export {
   clusterFaces,
   EXACT_PATH_MAX_FACES,
   groupFaces,
+  LINKAGE_NEIGHBOURS,
   type ClusterableFace,
+  type ClusteringAlgorithm,
+  type ClusterOptions,
   type FaceGrouping,
   type GroupingParams,
 } from './group-faces';
 export { clusteringParamsFor, SINGLE_PERSON_MAX_DISTANCE, type ClusteringParams } from './clustering-params';
+export { averageLinkage, type LinkageInput, type LinkageResult } from './average-linkage';
+export { linkageThresholdFor, LINKAGE_THRESHOLD_MODEL, type LinkageThresholdModel } from './linkage-threshold';
 export { hdbscanScalable, type ScalableHdbscanOptions } from './hdbscan-scalable';
 export { seededRandom } from './knn/cell-index';
 export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';

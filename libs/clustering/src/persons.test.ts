@@ -201,8 +201,8 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
     const aliceId = await commonPerson(aliceFaces);
     const bobId = await commonPerson(bobFaces);
     await database.pool.query(`UPDATE persons SET name = 'Alice' WHERE id = $1`, [aliceId]);
-    // With a minimum cluster size above 5 neither group is a cluster any more.
-    const result = await service(testConfig({ CLUSTER_MIN_CLUSTER_SIZE: '6' })).clusterOwner(owner);
+    // At a threshold no two faces reach neither group is a cluster any more.
+    const result = await service(testConfig({ CLUSTER_LINKAGE_THRESHOLD: '0.9999' })).clusterOwner(owner);
     assert.equal(result.personCount, 1);
     assert.equal(await commonPerson(aliceFaces), aliceId);
     assert.equal((await person(aliceId)).name, 'Alice');

@@ -70,6 +70,10 @@ export const configSchema = z.object({
   DETECT_PYRAMID: z.enum(['per-scale', 'packed']).default('per-scale'),
 
   CLUSTER_INTERVAL_SECONDS: int(1, 86_400).default(30),
+  /** How persons are formed: average linkage at a threshold set by library size, or HDBSCAN (the method before it). */
+  CLUSTER_ALGORITHM: z.enum(['average-linkage', 'hdbscan']).default('average-linkage'),
+  /** Average linkage: fixed cosine-similarity threshold; 0 = by library size (linkageThresholdFor). */
+  CLUSTER_LINKAGE_THRESHOLD: z.coerce.number().min(0).max(1).default(0),
   /** HDBSCAN (libs/clustering): 0 = adapt to library size (2 up to 1k faces, 3 up to 100k, 4 beyond). */
   CLUSTER_MIN_CLUSTER_SIZE: z.coerce.number().int().refine((v) => v === 0 || (v >= 2 && v <= 1000), '0 (auto) or 2..1000').default(0),
   CLUSTER_MIN_SAMPLES: int(0, 1000).default(0),
