@@ -36,7 +36,12 @@ test('dev set evaluation', { skip: skipWithoutDatasets || skipWithoutModels }, a
   assert.ok(filters.blur.auc !== null && filters.blur.auc > 0.99, `blur AUC ${filters.blur.auc}`);
   assert.ok(filters.trashHardNegatives.auc !== null && filters.trashHardNegatives.auc > 0.99, `trash AUC ${filters.trashHardNegatives.auc}`);
 
-  assert.ok(clustering.bcubed.f1 > 0.93, `BCubed F1 ${clustering.bcubed.f1}`);
-  assert.ok(clustering.pairwise.f1 > 0.9, `pairwise F1 ${clustering.pairwise.f1}`);
-  assert.ok(Math.abs(clustering.clusters - clustering.identities) <= 5, `${clustering.clusters} clusters for ${clustering.identities} identities`);
+  const full = clustering.libraries.at(-1)!;
+  // HDBSCAN, the method before average linkage, had BCubed F1 0.968 on the dev set's labelled faces alone.
+  assert.ok(full.after.bcubed.f1 >= 0.968, `BCubed F1 ${full.after.bcubed.f1}`);
+  assert.ok(full.after.pairwise.f1 > 0.95, `pairwise F1 ${full.after.pairwise.f1}`);
+  assert.ok(full.after.mixedPersonsShare <= 0.03, `persons mixing identities ${full.after.mixedPersonsShare}`);
+  assert.ok(full.after.leftOutShare <= 0.03, `faces left out ${full.after.leftOutShare}`);
+  assert.ok(Math.abs(full.after.persons - full.after.identities) <= 8, `${full.after.persons} persons for ${full.after.identities} identities`);
+  assert.ok(full.after.bcubed.f1 >= full.before.bcubed.f1, `average linkage ${full.after.bcubed.f1} vs HDBSCAN ${full.before.bcubed.f1}`);
 });

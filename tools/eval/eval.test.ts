@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { photoFixturesDir, skipWithoutModels, visionModelsDir } from '../../libs/vision/test/support';
 import type { EvalReport } from './evaluate';
-import { runEvaluation } from './evaluate';
+import { runEvaluation, THRESHOLD_CURVE } from './evaluate';
 import { writeReports } from './eval';
 
 /*
@@ -50,7 +50,7 @@ after(async () => {
 
 test('eval command: summary on stdout, progress on stderr, report.json and a self-contained report.html', { skip: skipWithoutModels }, async () => {
   const out = join(root, 'out');
-  const { stdout, stderr } = await run(process.execPath, [join(__dirname, 'eval.js'), join(root, 'tiny'), '--out', out, '--provider', 'cpu'], {
+  const { stdout, stderr } = await run(process.execPath, [join(__dirname, 'eval.js'), join(root, 'tiny'), '--out', out, '--provider', 'cpu', '--sizes', '2'], {
     env: { ...process.env, FACECLOUD_MODELS: visionModelsDir },
   });
   assert.match(stdout, /verification/);
@@ -76,17 +76,24 @@ test('eval command: summary on stdout, progress on stderr, report.json and a sel
   assert.equal(report.filters.blur.auc, 1);
   assert.equal(report.filters.trash.auc, null, 'no detections on the cat: nothing to rank');
 
-  assert.equal(report.clustering.faces, 4);
-  assert.equal(report.clustering.identities, 2);
-  assert.equal(report.clustering.impureClusters, 0);
-  // Four faces fill one cell of the scalable path's index, where it is exact.
-  assert.equal(report.clustering.scalable.agreementWithExact, 1);
-  assert.equal(report.clustering.scalable.clusters, report.clustering.clusters);
-  assert.equal(report.clustering.sweep.length, 5);
-  for (const score of [report.clustering.pairwise, report.clustering.bcubed]) {
-    assert.equal(score.precision, 1);
-    assert.ok(score.recall >= 0 && score.recall <= 1);
+  // The sub-library of about 2 photos (one whole identity), then the full library.
+  assert.deepEqual(report.clustering.libraries.map(({ after }) => after.library), ['2', 'full']);
+  const [small, full] = report.clustering.libraries;
+  assert.deepEqual([small.after.photos, small.after.identities, small.after.labelledFaces], [2, 1, 2]);
+  // The library holds the group photo's faces too: everything kept as a face is clustered.
+  assert.equal(full.after.labelledFaces, 4);
+  assert.equal(full.after.identities, 2);
+  assert.ok(full.after.faces > 4, `${full.after.faces} faces`);
+  assert.equal(full.after.algorithm, 'average-linkage');
+  assert.equal(full.before.algorithm, 'hdbscan');
+  assert.ok(full.after.threshold !== null && full.after.threshold > 0.4 && full.after.threshold < 0.7);
+  for (const { after: scores } of report.clustering.libraries) {
+    assert.equal(scores.mixedPersons, 0);
+    assert.equal(scores.pairwise.precision, 1);
+    assert.ok(scores.pairwise.recall >= 0 && scores.pairwise.recall <= 1);
   }
+  assert.equal(report.clustering.thresholdCurve.length, THRESHOLD_CURVE.length);
+  assert.match(stdout, /average linkage, t 0\.\d+/);
 
   const html = await readFile(join(out, 'report.html'), 'utf8');
   assert.match(html, /^<!doctype html>/);
@@ -103,7 +110,8 @@ test('eval works on a folder with only some of the parts', { skip: skipWithoutMo
   });
   assert.deepEqual(report.dataset.photos, { people: 0, groups: 0, noface: 1, blurry: 0 });
   assert.equal(report.verification.flipOn.faces, 0);
-  assert.equal(report.clustering.faces, 0);
+  assert.equal(report.clustering.libraries[0].after.faces, 0);
+  assert.equal(report.clustering.libraries[0].after.persons, 0);
   assert.equal(report.filters.blur.auc, null);
   await writeReports({ report, gallery: [] }, join(root, 'out-noface'));
   const written = JSON.parse(await readFile(join(root, 'out-noface/report.json'), 'utf8')) as EvalReport;

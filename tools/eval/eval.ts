@@ -10,6 +10,8 @@
  *   --models <dir>   ONNX models (default: FACECLOUD_MODELS or models/)
  *   --provider <p>   auto | cpu | cuda (default auto)
  *   --batch <n>      photos per analyzeMany call (default 8)
+ *   --sizes <list>   also cluster random sub-libraries of about these many photos (whole identities), e.g. 200,1000
+ *   --seed <n>       seed of the sub-libraries' draw
  *
  * Progress goes to stderr, the summary to stdout.
  */
@@ -22,7 +24,8 @@ import { runEvaluation, type EvalResult } from './evaluate';
 import { renderHtmlReport } from './html-report';
 import { formatSummary } from './summary';
 
-const USAGE = 'usage: eval <dataset-dir> [--out <dir>] [--no-flip] [--models <dir>] [--provider auto|cpu|cuda] [--batch <n>]';
+const USAGE =
+  'usage: eval <dataset-dir> [--out <dir>] [--no-flip] [--models <dir>] [--provider auto|cpu|cuda] [--batch <n>] [--sizes <n,n,...>] [--seed <n>]';
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<void> {
       models: { type: 'string' },
       provider: { type: 'string', default: 'auto' },
       batch: { type: 'string' },
+      sizes: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,6 +48,10 @@ async function main(argv: string[]): Promise<void> {
   if (provider !== 'auto' && provider !== 'cpu' && provider !== 'cuda') throw new UsageError(`--provider must be auto, cpu or cuda`);
   const batch = values.batch === undefined ? DEFAULT_BATCH : Number(values.batch);
   if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer`);
+  const subLibraries = values.sizes === undefined ? [] : values.sizes.split(',').map(Number);
+  if (subLibraries.some((size) => !Number.isInteger(size) || size < 2)) throw new UsageError(`--sizes must be a comma-separated list of photo counts ≥ 2`);
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer`);
   const datasetDir = resolve(positionals[0]);
 
   const result = await runEvaluation({
@@ -51,6 +60,8 @@ async function main(argv: string[]): Promise<void> {
     runtime: { provider, logger: { warn: (message) => stderrProgress(message) } },
     flipAugment: !values['no-flip'],
     batch,
+    subLibraries,
+    ...(seed === undefined ? {} : { seed }),
     progress: stderrProgress,
   });
   const outDir = resolve(values.out ?? join('.cache/eval', basename(datasetDir)));

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adjustedRandIndex, clusterFaces, noiseAsSingletons, type ClusterableFace } from '@facecloud/clustering';
 import {
   cosineSimilarity,
   FaceAnalyzer,
@@ -14,6 +13,7 @@ import {
 import { analyzePhotos, silentProgress, type Progress } from './analyze-dataset';
 import { scanDataset, type DatasetPhoto, type PhotoKind } from './dataset';
 import { labelledFace } from './labelled-face';
+import { DEFAULT_SUB_LIBRARY_SEED, defaultGroupingSettings, scoreLibrary, subLibrary, type LibraryFace, type LibraryScores } from './library-clustering';
 import {
   bcubedScores,
   bestAccuracy,
@@ -44,24 +44,15 @@ export interface EvalOptions {
   artifactsDir?: string;
   /** Photos per analyzeMany call. */
   batch?: number;
+  /** Sizes (in photos) of random sub-libraries, by identity, clustered besides the full library. */
+  subLibraries?: readonly number[];
+  /** Seed of the sub-libraries' draw (default DEFAULT_SUB_LIBRARY_SEED). */
+  seed?: number;
   progress?: Progress;
 }
 
-/** As the clusterer's defaults (CLUSTER_MIN_CLUSTER_SIZE, CLUSTER_MIN_SAMPLES). */
-export const CLUSTERING = { minClusterSize: 2, minSamples: 2 } as const;
-/**
- * The scalable path's index on the dev set. A few hundred faces fill one default cell, where the
- * scalable path is exact; cells this small make its search as partial as a large library's.
- */
-export const PARTIAL_INDEX = { cellSize: 16, probeCount: 8 } as const;
-/** minClusterSize/minSamples pairs scored for tuning (both paths). */
-export const CLUSTERING_SWEEP: ReadonlyArray<readonly [number, number]> = [
-  [2, 1],
-  [2, 2],
-  [3, 2],
-  [3, 3],
-  [4, 4],
-];
+/** Fixed thresholds scored on the full library beside the product's own choice: the curve the rule is read against. */
+export const THRESHOLD_CURVE: readonly number[] = [0.45, 0.5, 0.55, 0.6, 0.65];
 export const TARGET_FAR = 1e-3;
 /** The production decode defaults (DETECT_MAX_SIDE, DECODE_MAX_INPUT_PIXELS). */
 export const EVAL_DECODE: DecodeOptions = { maxSide: 1024, maxInputPixels: 100_000_000 };
@@ -108,7 +99,6 @@ export interface EvalReport {
     executionProvider: string;
     flipAugment: boolean;
     thresholds: { blur: number; trash: number };
-    clustering: typeof CLUSTERING;
     seconds: number;
   };
   detection: {
@@ -136,26 +126,18 @@ export interface EvalReport {
     trashHardNegatives: FilterReport;
     note: string;
   };
-  /** The exact path (as the clusterer runs it up to 2000 faces), plus the scalable path and a parameter sweep. */
-  clustering: PartitionScores & {
-    faces: number;
-    identities: number;
-    /** Identities with a single labelled face: they can only be right as noise. */
-    singletonIdentities: number;
-    /** The scalable path (hdbscan-scalable.ts) with a partial index (PARTIAL_INDEX), same parameters. */
-    scalable: PartitionScores & { index: { cellSize: number; probeCount: number }; agreementWithExact: number };
-    sweep: Array<{ minClusterSize: number; minSamples: number; exact: PartitionScores; scalable: PartitionScores }>;
+  /**
+   * Persons of the library (every face kept as a face, labelled or not) as a clustering run of
+   * the service makes them with its default settings, scored over the labelled faces: the full
+   * library and random sub-libraries, with average linkage (the product) and HDBSCAN (before).
+   */
+  clustering: {
+    libraries: Array<{ after: LibraryScores; before: LibraryScores }>;
+    /** Average linkage at fixed thresholds on the full library. */
+    thresholdCurve: LibraryScores[];
+    /** Cosine of labelled faces of different identities (the threshold rule's impostor model). */
+    impostors: { pairs: number; mean: number; sd: number };
   };
-}
-
-export interface PartitionScores {
-  clusters: number;
-  noise: number;
-  pairwise: PrecisionRecall;
-  bcubed: PrecisionRecall;
-  adjustedRandIndex: number;
-  /** Clusters holding more than one identity. */
-  impureClusters: number;
 }
 
 /** Pictures for the HTML report: what went wrong, with the faces to look at. */
@@ -196,7 +178,7 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
   const [flipOn, flipOff] = options.flipAugment ? [labelled, labelledOther] : [labelledOther, labelled];
   const verification = { flipOn: verify(flipOn), flipOff: verify(flipOff) };
   const mainVerification = options.flipAugment ? verification.flipOn : verification.flipOff;
-  const clustering = await clusterLabelledFaces(labelled);
+  const clustering = await clusterLibraries(libraryFaces(photos, analysisOf), labelled, options);
 
   const report: EvalReport = {
     dataset: {
@@ -213,7 +195,6 @@ export async function runEvaluation(options: EvalOptions): Promise<EvalResult> {
       executionProvider: runs.executionProvider,
       flipAugment: options.flipAugment,
       thresholds,
-      clustering: CLUSTERING,
       seconds: Math.round((performance.now() - started) / 100) / 10,
     },
     detection: detectionReport(photos, runs.analyses, labelled, blurry, thresholds.trash),
@@ -429,63 +410,71 @@ function trashReport(nonFaces: readonly AnalyzedFace[], faces: readonly Labelled
   );
 }
 
-/**
- * The labelled faces grouped as the clusterer groups a library (clusterFaces: HDBSCAN + one face
- * per photo), on the exact path and on the scalable one, plus the parameter sweep.
- */
-async function clusterLabelledFaces(faces: readonly LabelledFace[]): Promise<{ report: EvalReport['clustering']; errors: GallerySection }> {
-  const clusterable: ClusterableFace[] = faces.map((item) => ({ photoId: item.photo.path, embedding: item.face.embedding }));
-  const identities = faces.map((item) => item.identity);
-  const identityCounts = countBy(identities);
-  const identityIds = new Map([...identityCounts.keys()].map((identity, index) => [identity, index]));
-  const run = async (path: 'exact' | 'scalable', params: { minClusterSize: number; minSamples: number }) => {
-    if (faces.length < 2) return { groups: [] as number[][], predicted: new Int32Array(faces.length).fill(-1) };
-    const { groups } = await clusterFaces(clusterable, params, { path, index: PARTIAL_INDEX });
-    const predicted = new Int32Array(faces.length).fill(-1);
-    groups.forEach((group, g) => group.forEach((i) => (predicted[i] = g)));
-    return { groups, predicted };
-  };
-  const score = ({ groups, predicted }: { groups: number[][]; predicted: Int32Array }): PartitionScores => {
-    const asSingletons = noiseAsSingletons(predicted);
-    return {
-      clusters: groups.length,
-      noise: predicted.filter((label) => label < 0).length,
-      pairwise: pairwiseScores(asSingletons, identities),
-      bcubed: bcubedScores(asSingletons, identities),
-      adjustedRandIndex: faces.length < 2 ? 1 : adjustedRandIndex(asSingletons, identities.map((identity) => identityIds.get(identity) ?? -1)),
-      impureClusters: groups.filter((group) => new Set(group.map((i) => identities[i])).size > 1).length,
-    };
-  };
+/** Every face the pipeline kept as a face, with its identity where it is a photo's labelled face. */
+function libraryFaces(photos: readonly DatasetPhoto[], analysisOf: (photo: DatasetPhoto) => PhotoAnalysis | Error | undefined): LibraryFace[] {
+  return photos.flatMap((photo) => {
+    const analysis = analysisOf(photo);
+    if (!analysis || analysis instanceof Error) return [];
+    const labelled = photo.identity ? labelledFace(analysis) : undefined;
+    return analysis.faces
+      .filter((face) => face.kind === 'face')
+      .map((face) => ({ photo, face, identity: face === labelled ? photo.identity! : null }));
+  });
+}
 
-  const exact = await run('exact', CLUSTERING);
-  const scalable = await run('scalable', CLUSTERING);
-  const sweep: EvalReport['clustering']['sweep'] = [];
-  for (const [minClusterSize, minSamples] of CLUSTERING_SWEEP) {
-    const params = { minClusterSize, minSamples };
-    sweep.push({ minClusterSize, minSamples, exact: score(await run('exact', params)), scalable: score(await run('scalable', params)) });
+/** The library's persons at each size, after (average linkage) and before (HDBSCAN), the threshold curve and the impostor scores. */
+async function clusterLibraries(
+  faces: readonly LibraryFace[],
+  labelled: readonly LabelledFace[],
+  options: EvalOptions,
+): Promise<{ report: EvalReport['clustering']; errors: GallerySection }> {
+  const after = defaultGroupingSettings('average-linkage');
+  const before = defaultGroupingSettings('hdbscan');
+  const seed = options.seed ?? DEFAULT_SUB_LIBRARY_SEED;
+  const sizes = [...new Set(options.subLibraries ?? [])].filter((size) => size > 0).sort((a, b) => a - b);
+  const libraries: EvalReport['clustering']['libraries'] = [];
+  let full: { faces: readonly LibraryFace[]; persons: number[][] } | undefined;
+  for (const size of [...sizes, Infinity]) {
+    const name = Number.isFinite(size) ? String(size) : 'full';
+    const library = Number.isFinite(size) ? subLibrary(faces, size, seed) : faces;
+    options.progress?.(`[eval] clustering the ${name} library (${library.length} faces)`);
+    const ours = await scoreLibrary(name, library, after);
+    libraries.push({ after: ours.scores, before: (await scoreLibrary(name, library, before)).scores });
+    if (!Number.isFinite(size)) full = { faces: library, persons: ours.persons };
   }
-  const impure = exact.groups.filter((cluster) => new Set(cluster.map((i) => identities[i])).size > 1);
+  const thresholdCurve: LibraryScores[] = [];
+  for (const threshold of THRESHOLD_CURVE) {
+    thresholdCurve.push((await scoreLibrary(`full at ${threshold}`, faces, { ...after, linkageThreshold: threshold })).scores);
+  }
+  const mixed = (full?.persons ?? []).filter((members) => new Set(members.flatMap((i) => full!.faces[i].identity ?? [])).size > 1);
   const errors: GallerySection = {
-    title: 'Clusters mixing identities',
-    note: `HDBSCAN (minClusterSize ${CLUSTERING.minClusterSize}, minSamples ${CLUSTERING.minSamples}, cosine) + one face per photo`,
-    items: impure.slice(0, GALLERY_LIMIT).map((cluster) => ({
-      caption: cluster.map((i) => identities[i]).join(', '),
-      images: cluster.map((i) => faces[i].face.thumbnailJpeg),
+    title: 'Persons mixing identities',
+    note: 'full library, average linkage at the threshold the run chose; unlabelled faces captioned "?"',
+    items: mixed.slice(0, GALLERY_LIMIT).map((members) => ({
+      caption: members.map((i) => full!.faces[i].identity ?? '?').join(', '),
+      images: members.map((i) => full!.faces[i].face.thumbnailJpeg),
     })),
   };
-  const report: EvalReport['clustering'] = {
-    faces: faces.length,
-    identities: identityCounts.size,
-    singletonIdentities: [...identityCounts.values()].filter((count) => count === 1).length,
-    ...score(exact),
-    scalable: {
-      ...score(scalable),
-      index: { ...PARTIAL_INDEX },
-      agreementWithExact: faces.length < 2 ? 1 : adjustedRandIndex(noiseAsSingletons(scalable.predicted), noiseAsSingletons(exact.predicted)),
-    },
-    sweep,
-  };
-  return { report, errors };
+  return { report: { libraries, thresholdCurve, impostors: impostorScores(labelled) }, errors };
+}
+
+/** Mean and sd of the cosine between labelled faces of different identities. */
+function impostorScores(faces: readonly LabelledFace[]): EvalReport['clustering']['impostors'] {
+  let pairs = 0;
+  let sum = 0;
+  let sumSquares = 0;
+  for (let i = 0; i < faces.length; i++) {
+    for (let j = i + 1; j < faces.length; j++) {
+      if (faces[i].identity === faces[j].identity) continue;
+      const similarity = cosineSimilarity(faces[i].face.embedding, faces[j].face.embedding);
+      pairs++;
+      sum += similarity;
+      sumSquares += similarity * similarity;
+    }
+  }
+  const mean = pairs ? sum / pairs : 0;
+  const sd = pairs ? Math.sqrt(Math.max(0, sumSquares / pairs - mean * mean)) : 0;
+  return { pairs, mean: Math.round(mean * 10_000) / 10_000, sd: Math.round(sd * 10_000) / 10_000 };
 }
 
 /** The worst false rejects and false accepts at the best-accuracy threshold. */

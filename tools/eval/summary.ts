@@ -1,4 +1,5 @@
-import type { EvalReport, FilterReport, PartitionScores, VerificationReport } from './evaluate';
+import type { EvalReport, FilterReport, VerificationReport } from './evaluate';
+import type { LibraryScores } from './library-clustering';
 
 /** The report as a few lines of text for the terminal. */
 export function formatSummary(report: EvalReport): string {
@@ -31,27 +32,58 @@ export function formatSummary(report: EvalReport): string {
     filterLine('trash (noface/ low-threshold detections vs people/ faces)', filters.trashHardNegatives),
     `  note: ${filters.note}`,
     '',
-    'clustering (labelled people/ faces; HDBSCAN + one face per photo; exact path)',
-    `  ${clustering.clusters} clusters for ${clustering.identities} identities (${clustering.singletonIdentities} with a single face), ` +
-      `${clustering.noise}/${clustering.faces} faces noise, ${clustering.impureClusters} clusters mixing identities`,
-    `  pairwise P ${fixed(clustering.pairwise.precision)} R ${fixed(clustering.pairwise.recall)} F1 ${fixed(clustering.pairwise.f1)}; ` +
-      `BCubed P ${fixed(clustering.bcubed.precision)} R ${fixed(clustering.bcubed.recall)} F1 ${fixed(clustering.bcubed.f1)}; ` +
-      `ARI ${fixed(clustering.adjustedRandIndex)}`,
-    `  scalable path (index: cells of ${clustering.scalable.index.cellSize}, ${clustering.scalable.index.probeCount} probed): ` +
-      `${clustering.scalable.clusters} clusters, ${clustering.scalable.noise} noise; pairwise F1 ${fixed(clustering.scalable.pairwise.f1)}; ` +
-      `BCubed F1 ${fixed(clustering.scalable.bcubed.f1)}; ARI ${fixed(clustering.scalable.adjustedRandIndex)}; ` +
-      `ARI vs exact ${fixed(clustering.scalable.agreementWithExact)}`,
-    '  minClusterSize/minSamples: exact clusters, pairwise F1, BCubed F1 | scalable the same',
-    ...clustering.sweep.map(
-      (row) =>
-        `    ${row.minClusterSize}/${row.minSamples}: ${sweepScores(row.exact)} | ${sweepScores(row.scalable)}`,
-    ),
+    'clustering: persons as a clustering run of the service makes them (every face kept as a face; scored over the labelled faces)',
+    ...alignColumns([CLUSTERING_COLUMNS, ...clusteringRows(clustering)]).map((line) => `  ${line}`),
+    `  impostor cosine (labelled faces of different identities): mean ${fixed(clustering.impostors.mean, 4)}, sd ${fixed(clustering.impostors.sd, 4)} over ${clustering.impostors.pairs} pairs`,
   ];
   return lines.join('\n');
 }
 
-function sweepScores(scores: PartitionScores): string {
-  return `${scores.clusters} clusters, ${fixed(scores.pairwise.f1)}, ${fixed(scores.bcubed.f1)}`;
+export const CLUSTERING_COLUMNS = [
+  'library',
+  'photos',
+  'faces',
+  'identities',
+  'strangers',
+  'method',
+  'persons',
+  'pairwise P/R/F1',
+  'BCubed P/R/F1',
+  'people split',
+  'strangers pulled in',
+  'persons mixing',
+  'left out',
+];
+
+/** One row per library and method (after, before), then the threshold curve on the full library. */
+export function clusteringRows(clustering: EvalReport['clustering']): string[][] {
+  const row = (scores: LibraryScores, method: string) => [
+    scores.library,
+    String(scores.photos),
+    String(scores.faces),
+    String(scores.identities),
+    String(scores.strangers),
+    method,
+    String(scores.persons),
+    [scores.pairwise.precision, scores.pairwise.recall, scores.pairwise.f1].map((x) => fixed(x)).join('/'),
+    [scores.bcubed.precision, scores.bcubed.recall, scores.bcubed.f1].map((x) => fixed(x)).join('/'),
+    String(scores.splitPeople),
+    `${scores.strangersPulledIn} (${percent(scores.strangersPulledInShare)})`,
+    `${scores.mixedPersons} (${percent(scores.mixedPersonsShare)})`,
+    `${scores.leftOut} (${percent(scores.leftOutShare)})`,
+  ];
+  return [
+    ...clustering.libraries.flatMap(({ after, before }) => [
+      row(after, `average linkage, t ${fixed(after.threshold)}`),
+      row(before, 'HDBSCAN (before)'),
+    ]),
+    ...clustering.thresholdCurve.map((scores) => row(scores, `average linkage, fixed t ${fixed(scores.threshold)}`)),
+  ];
+}
+
+function alignColumns(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
 }
 
 function verificationLine(label: string, v: VerificationReport): string {

@@ -17,9 +17,9 @@ import {
   type FaceEmbedding,
   type Queryable,
 } from '@facecloud/storage';
-import { clusterFaces } from './group-faces';
+import { groupPersons, personGroupingSettings } from './group-persons';
 import { voteForPerson, type VoteRule } from './neighbour-vote';
-import { resolvePersons, type ResolvedPersons } from './resolve-persons';
+import type { ResolvedPersons } from './resolve-persons';
 
 interface RunInput {
   faces: FaceEmbedding[];
@@ -293,14 +293,8 @@ export class FaceClusteringService {
   }
 
   private async compute(input: RunInput): Promise<ResolvedPersons> {
-    const grouping = await clusterFaces(
-      input.faces,
-      { minClusterSize: this.config.CLUSTER_MIN_CLUSTER_SIZE, minSamples: this.config.CLUSTER_MIN_SAMPLES },
-      { algorithm: this.config.CLUSTER_ALGORITHM, ...(this.config.CLUSTER_LINKAGE_THRESHOLD > 0 ? { threshold: this.config.CLUSTER_LINKAGE_THRESHOLD } : {}) },
-    );
-    return resolvePersons(input.faces, input.persons, input.exclusions, grouping.groups, {
-      minClusterSize: grouping.params.minClusterSize,
-      vote: this.voteRule,
-    });
+    const { resolved, grouping } = await groupPersons(input, personGroupingSettings(this.config));
+    if (grouping.threshold !== undefined) this.logger.log(`${input.faces.length} faces: average linkage at cosine ${grouping.threshold}`);
+    return resolved;
   }
 }

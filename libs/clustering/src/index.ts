@@ -21,5 +21,6 @@ export { linkageThresholdFor, LINKAGE_THRESHOLD_MODEL, type LinkageThresholdMode
 export { hdbscanScalable, type ScalableHdbscanOptions } from './hdbscan-scalable';
 export { seededRandom } from './knn/cell-index';
 export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
+export { groupPersons, personGroupingSettings, type PersonGroupingInput, type PersonGroupingSettings } from './group-persons';
 export { FaceClusteringService } from './face-clustering.service';
 export { ClusteringModule } from './clustering.module';
