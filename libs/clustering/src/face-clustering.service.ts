@@ -18,6 +18,8 @@ import {
   type Queryable,
 } from '@facecloud/storage';
 import { groupPersons, personGroupingSettings } from './group-persons';
+import { joinByAverageLinkage, type PersonCandidate } from './join-person';
+import { linkageThresholdFor } from './linkage-threshold';
 import { voteForPerson, type VoteRule } from './neighbour-vote';
 import type { ResolvedPersons } from './resolve-persons';
 
@@ -161,10 +163,12 @@ export class FaceClusteringService {
   }
 
   /**
-   * Offers each of the owner's new faces (not yet looked at by clustering) to the person of
-   * its nearest assigned faces (pgvector kNN, this owner's faces only): it joins when enough
-   * of them vote for that person (see voteForPerson), never a person the user removed it
-   * from or one already on its photo; otherwise it waits for the next run.
+   * Offers each of the owner's new faces (not yet looked at by clustering) to the persons of
+   * its nearest assigned faces (pgvector kNN, this owner's faces only), never a person the
+   * user removed it from or one already on its photo. Average linkage (the default): it joins
+   * the person its faces are most alike on average when that reaches the library's threshold
+   * (joinByAverageLinkage), the comparison a full run makes; HDBSCAN: when enough of them vote
+   * for one person (voteForPerson). Otherwise it waits for the next run.
    */
   async assignPending(ownerId: string): Promise<{ checked: number; assigned: number }> {
     return withTransaction(this.database.pool, async (client) => {
@@ -185,13 +189,10 @@ export class FaceClusteringService {
         });
         const exclusions = await this.persons.listExclusions(client, ownerId, ids);
         const onPhoto = await this.persons.personsOnPhotos(client, ownerId, [...new Set(pending.map((f) => f.photoId))]);
+        const choose = await this.assignmentRule(client, ownerId, pending, nearest);
         for (const face of pending) {
           const personsOfPhoto = onPhoto.get(face.photoId) ?? new Set<string>();
-          const personId = voteForPerson(
-            nearest.get(face.id) ?? [],
-            this.voteRule,
-            (candidate) => !exclusions.get(face.id)?.has(candidate) && !personsOfPhoto.has(candidate),
-          );
+          const personId = choose(face.id, (candidate) => !exclusions.get(face.id)?.has(candidate) && !personsOfPhoto.has(candidate));
           if (personId === null) continue;
           placements.push({ faceId: face.id, personId });
           personsOfPhoto.add(personId);
@@ -203,6 +204,30 @@ export class FaceClusteringService {
       if (assigned > 0) this.logger.log(`owner ${ownerId}: ${assigned} of ${ids.length} new face(s) joined existing persons`);
       return { checked: ids.length, assigned };
     });
+  }
+
+  /** How a pending face picks its person from its nearest assigned faces, under the configured algorithm. */
+  private async assignmentRule(
+    db: Queryable,
+    ownerId: string,
+    pending: ReadonlyArray<{ id: string }>,
+    nearest: Map<string, Array<{ personId: string; similarity: number }>>,
+  ): Promise<(faceId: string, allowed: (personId: string) => boolean) => string | null> {
+    if (this.config.CLUSTER_ALGORITHM === 'hdbscan') {
+      return (faceId, allowed) => voteForPerson(nearest.get(faceId) ?? [], this.voteRule, allowed);
+    }
+    const pairs = pending.flatMap((face) => [...new Set((nearest.get(face.id) ?? []).map((n) => n.personId))].map((personId) => ({ faceId: face.id, personId })));
+    const candidates = new Map<string, PersonCandidate[]>();
+    for (const { faceId, personId, similarity, personFaces } of await this.faces.meanSimilarityToPersons(db, ownerId, pairs)) {
+      const list = candidates.get(faceId) ?? [];
+      const nearestOfPerson = (nearest.get(faceId) ?? []).filter((n) => n.personId === personId).map((n) => n.similarity);
+      list.push({ personId, meanSimilarity: similarity, faceCount: personFaces, nearest: nearestOfPerson });
+      candidates.set(faceId, list);
+    }
+    const threshold =
+      this.config.CLUSTER_LINKAGE_THRESHOLD > 0 ? this.config.CLUSTER_LINKAGE_THRESHOLD : linkageThresholdFor(await this.faces.countClusterable(db, ownerId));
+    const neighbours = this.config.CLUSTER_ASSIGN_NEIGHBOURS;
+    return (faceId, allowed) => joinByAverageLinkage(candidates.get(faceId) ?? [], threshold, neighbours, allowed);
   }
 
   private supportsIterativeScan(db: Queryable): Promise<boolean> {

@@ -22,5 +22,6 @@ export { hdbscanScalable, type ScalableHdbscanOptions } from './hdbscan-scalable
 export { seededRandom } from './knn/cell-index';
 export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 export { groupPersons, personGroupingSettings, type PersonGroupingInput, type PersonGroupingSettings } from './group-persons';
+export { joinByAverageLinkage, type PersonCandidate } from './join-person';
 export { FaceClusteringService } from './face-clustering.service';
 export { ClusteringModule } from './clustering.module';

@@ -308,7 +308,8 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
     // keeps her, and the other (close enough to Bob too) joins Bob instead of waiting.
     const [placed, other] = await addPhoto(owner, [faceOf(alice, 0.2), mix(alice, bob, 0.4)]);
     await moveToPerson(placed, aliceId);
-    const config = testConfig({ CLUSTER_ASSIGN_MIN_SIMILARITY: '0.3' });
+    // A low bar, so that a face halfway between two people is alike enough to either.
+    const config = testConfig({ CLUSTER_ASSIGN_MIN_SIMILARITY: '0.3', CLUSTER_LINKAGE_THRESHOLD: '0.3' });
     assert.deepEqual(await service(config).assignPending(owner), { checked: 1, assigned: 1 });
     assert.equal(await personOf(placed), aliceId);
     assert.equal(await personOf(other), bobId);

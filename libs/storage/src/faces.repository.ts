@@ -253,6 +253,46 @@ export class FaceRepository {
     return Number(result.rows[0].count);
   }
 
+  /** How many clusterable faces (kind `face`) the owner has: the library size a clustering run sees. */
+  async countClusterable(db: Queryable, ownerId: string): Promise<number> {
+    const result = await db.query<{ count: string }>(`SELECT count(*) AS count FROM faces WHERE owner_id = $1 AND kind = 'face'`, [
+      ownerId,
+    ]);
+    return Number(result.rows[0].count);
+  }
+
+  /**
+   * For each (face, person) pair, the face's mean cosine similarity to the person's faces
+   * (kind `face`): its dot product with their mean embedding, which is what average linkage
+   * compares; and how many faces the person has. Only the owner's faces and persons are read.
+   */
+  async meanSimilarityToPersons(
+    db: Queryable,
+    ownerId: string,
+    pairs: ReadonlyArray<{ faceId: string; personId: string }>,
+  ): Promise<Array<{ faceId: string; personId: string; similarity: number; personFaces: number }>> {
+    if (pairs.length === 0) return [];
+    const result = await db.query<{ face_id: string; person_id: string; similarity: number; faces: string }>(
+      `WITH pairs AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS p(face_id, person_id)),
+       means AS (
+         SELECT f.person_id, avg(e.embedding) AS mean, count(*) AS faces
+         FROM faces f JOIN face_embeddings e ON e.face_id = f.id
+         WHERE f.owner_id = $1 AND f.kind = 'face' AND f.person_id IN (SELECT person_id FROM pairs)
+         GROUP BY f.person_id)
+       SELECT p.face_id, p.person_id, -(q.embedding <#> m.mean) AS similarity, m.faces
+       FROM pairs p
+       JOIN face_embeddings q ON q.face_id = p.face_id AND q.owner_id = $1
+       JOIN means m ON m.person_id = p.person_id`,
+      [ownerId, pairs.map((pair) => pair.faceId), pairs.map((pair) => pair.personId)],
+    );
+    return result.rows.map((row) => ({
+      faceId: row.face_id,
+      personId: row.person_id,
+      similarity: Number(row.similarity),
+      personFaces: Number(row.faces),
+    }));
+  }
+
   /** The installed pgvector version, e.g. "0.8.0". */
   async pgvectorVersion(db: Queryable): Promise<string> {
     const result = await db.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
