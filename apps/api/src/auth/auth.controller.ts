@@ -3,12 +3,13 @@ import type { CookieOptions, Request, Response } from 'express';
 import { z } from 'zod';
 import { AuthService, LoginBusyError, LoginThrottle } from '@facecloud/auth';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { withoutControlCharacters } from '../people.schemas';
 import { ZodValidationPipe } from '../zod-validation.pipe';
 import { SESSION_COOKIE, credentialOf, type AuthenticatedRequest } from './auth.guard';
 import { Public } from './public.decorator';
 
 const loginSchema = z.object({
-  username: z.string().min(1).max(64),
+  username: withoutControlCharacters(z.string().min(1).max(64)),
   password: z.string().min(1).max(1024),
 });
 
