@@ -20,6 +20,16 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const runFile = promisify(execFile);
 
+/** AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS of the process under test. */
+const ADDRESS_LIMIT = 12;
+
+/** How many answers had each status, e.g. { 401: 3, 429: 97 }. */
+function statusCounts(answers: Array<{ status: number }>): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const { status } of answers) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
 interface Answer {
   status: number;
   headers: Headers;
@@ -54,7 +64,18 @@ describe('authentication (api process, PostgreSQL)', () => {
     database = await createTestDatabase('auth');
     pool = new Pool({ connectionString: database.url, max: 2 });
     dataDir = await mkdtemp(join(tmpdir(), 'facecloud-auth-'));
-    env = { DATABASE_URL: database.url, DATA_DIR: dataDir, AUTH_LOGIN_MAX_FAILURES: '3', KAFKA_BROKERS: '' };
+    env = {
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      AUTH_LOGIN_MAX_FAILURES: '3',
+      AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: String(ADDRESS_LIMIT),
+      // The test is the proxy: it names the client address in X-Forwarded-For, one per scenario.
+      TRUST_PROXY: 'loopback',
+      // One check at a time and a short queue, so that the flood below surely overflows it.
+      AUTH_PASSWORD_CHECK_CONCURRENCY: '1',
+      AUTH_PASSWORD_CHECK_QUEUE: String(ADDRESS_LIMIT + 4),
+      KAFKA_BROKERS: '',
+    };
     api = await startService('api', env);
   });
   after(async () => {
@@ -155,6 +176,48 @@ describe('authentication (api process, PostgreSQL)', () => {
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     // Another user from the same address is not affected.
     assert.equal((await login('local', firstUser.password)).status, 200);
+  });
+
+  test('parallel wrong guesses for one user: only AUTH_LOGIN_MAX_FAILURES are checked, then even the right password waits', async () => {
+    await provisionUsers({ pool }, ['guessed-in-parallel']);
+    const { stdout } = await admin(['user', 'reset-password', 'guessed-in-parallel']);
+    const password = /new password of guessed-in-parallel: (\S+)/.exec(stdout)![1];
+    const from = { 'X-Forwarded-For': '203.0.113.10' };
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => login('guessed-in-parallel', `wrong-${i}`, from)),
+    );
+    // 401 = the password was checked and wrong; 429 = refused before any check.
+    assert.deepEqual(statusCounts(answers), { 401: 3, 429: 97 });
+    const locked = await login('guessed-in-parallel', password, from);
+    assert.equal(locked.status, 429, 'the right password is refused while the name is locked');
+    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+  });
+
+  test('per client address: distinct unknown names count together, parallel or not', async () => {
+    const from = { 'X-Forwarded-For': '203.0.113.20' };
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => login(`nobody-${i}`, 'whatever', from)));
+    assert.deepEqual(statusCounts(answers), { 401: ADDRESS_LIMIT, 429: 40 - ADDRESS_LIMIT });
+    const limited = await login('local', firstUser.password, from);
+    assert.equal(limited.status, 429, 'that address is refused even for a real user');
+    assert.match(String(limited.body.message), /too many failed logins from this address/);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    // Other addresses are not affected, and the address comes from the trusted proxy's header.
+    assert.equal((await login('local', firstUser.password, { 'X-Forwarded-For': '203.0.113.21' })).status, 200);
+  });
+
+  test('password checks run a few at a time: a flood beyond the queue answers 503 with Retry-After, nothing else', async () => {
+    // Distinct names from distinct addresses: no throttle applies, only the bound on hashing.
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        login(`flood-${i}`, 'whatever', { 'X-Forwarded-For': `198.51.100.${i}` }),
+      ),
+    );
+    const counts = statusCounts(answers);
+    assert.deepEqual(Object.keys(counts).sort(), ['401', '503'], JSON.stringify(counts));
+    const busy = answers.find((answer) => answer.status === 503)!;
+    assert.match(String(busy.body.message), /too many logins in progress/);
+    assert.ok(Number(busy.headers.get('retry-after')) > 0);
+    assert.equal((await login('local', firstUser.password)).status, 200, 'logins work again once the flood is through');
   });
 
   test('admin CLI: user create prints a password and token that work; token create/revoke', async () => {

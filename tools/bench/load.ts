@@ -103,7 +103,7 @@ function parseSettings(context: BenchContext): Settings {
 }
 
 /** A copy of `jpeg` with a JPEG comment (COM segment) right after SOI: other bytes, same image. */
-function withComment(jpeg: Buffer, comment: string): Buffer {
+export function withComment(jpeg: Buffer, comment: string): Buffer {
   const text = Buffer.from(comment, 'latin1');
   const header = Buffer.from([0xff, 0xfe, (text.length + 2) >> 8, (text.length + 2) & 0xff]);
   return Buffer.concat([jpeg.subarray(0, 2), header, text, jpeg.subarray(2)]);

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { diskStorage } from 'multer';
@@ -9,12 +8,13 @@ import { UploadModule } from '@facecloud/ingest';
 import { PeopleModule } from '@facecloud/people';
 import { LoggingModule, OpsModule } from '@facecloud/platform';
 import { OutboxRelayRunner, QueueModule } from '@facecloud/queue';
-import { StorageModule, blobDirFromConfig } from '@facecloud/storage';
+import { StorageModule } from '@facecloud/storage';
 import { AdminWebModule } from './admin-web.module';
 import { ApiDocs } from './api-docs';
 import { ApiAuthModule } from './auth/api-auth.module';
 import { ClusteringController } from './clustering.controller';
 import { FacesController } from './faces.controller';
+import { InterruptedUploadsSweeper, incomingDirFromConfig } from './interrupted-uploads';
 import { MergesController } from './merges.controller';
 import { PeopleController } from './people.controller';
 import { PhotosController } from './photos.controller';
@@ -22,10 +22,11 @@ import { QueueController } from './queue.controller';
 
 /**
  * Uploads are streamed by multer to files beside the blob store (same file system, so
- * storing them is a rename), never buffered whole in memory.
+ * storing them is a rename), never buffered whole in memory; InterruptedUploadsSweeper
+ * removes those a killed process left.
  */
 function uploadOptions(config: AppConfig) {
-  const incoming = join(blobDirFromConfig(config), '.incoming');
+  const incoming = incomingDirFromConfig(config);
   mkdirSync(incoming, { recursive: true });
   return {
     storage: diskStorage({ destination: incoming }),
@@ -50,6 +51,6 @@ function uploadOptions(config: AppConfig) {
     MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: uploadOptions }),
   ],
   controllers: [PhotosController, PeopleController, MergesController, FacesController, ClusteringController, QueueController],
-  providers: [OutboxRelayRunner, ApiDocs],
+  providers: [OutboxRelayRunner, ApiDocs, InterruptedUploadsSweeper],
 })
 export class ApiModule {}

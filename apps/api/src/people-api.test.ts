@@ -332,6 +332,37 @@ for (const engine of engines) describe(`people API on ${engine.name}`, () => {
     await call('PATCH', `/people/${id}`, { body: { name: 'dan_%' } });
   });
 
+  test('names and searches: NUL, control characters and invisible-only names are 400 and change nothing', async () => {
+    const id = lib.persons.twin;
+    const refusals: Array<[string, unknown, RegExp]> = [
+      ['PATCH', { name: 'Ann\u0000e' }, /name: must not contain control characters/],
+      ['PATCH', { name: '\u0007\u001b[2J' }, /name: must not contain control characters/],
+      ['PATCH', { name: 'Tab\there' }, /name: must not contain control characters/],
+      ['PATCH', { name: '\u200b\u200c\u200d\u2060\ufeff' }, /name: must contain a visible character/],
+      ['PATCH', { name: ' \u00ad\u200e ' }, /name: must contain a visible character/],
+      ['POST', { newPerson: { name: '\u0000' } }, /newPerson.name: must not contain control characters/],
+    ];
+    for (const [method, body, message] of refusals) {
+      const path = method === 'PATCH' ? `/people/${id}` : `/faces/${lib.faces.loose}/move`;
+      const refused = await call(method, path, { body });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.match(JSON.stringify(refused.body.message), message);
+    }
+    const search = await call('GET', '/people?q=Ann%00e');
+    assert.deepEqual([search.status, search.body.message], [400, ['q: must not contain control characters']]);
+    assert.equal((await call('GET', `/people/${id}`)).body.name, null, 'the unnamed person stays unnamed');
+    const group = await call('GET', `/photos/${lib.photos.group}`);
+    const loose = group.body.faces.find((face: { id: string }) => face.id === lib.faces.loose);
+    assert.equal(loose.personId, null, 'the face was not moved to a new person');
+
+    // Joiners inside a name are part of it: an emoji family, a Persian word with a non-joiner.
+    for (const name of ['\u{1F469}\u200d\u{1F469}\u200d\u{1F467} Family', 'می\u200cخواهم']) {
+      const renamed = await call('PATCH', `/people/${id}`, { body: { name } });
+      assert.deepEqual([renamed.status, renamed.body.name], [200, name]);
+    }
+    await call('PATCH', `/people/${id}`, { body: { name: null } });
+  });
+
   test('GET /photos/:id: face boxes with person names; /photos/:id/preview is a cached, resized JPEG', async () => {
     const photo = await call('GET', `/photos/${lib.photos.group}`);
     assert.equal(photo.status, 200);

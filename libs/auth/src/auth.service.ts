@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { DATABASE, UserRepository, type ApiToken, type Database, type User } from '@facecloud/storage';
+import { ConcurrencyGate, GateFullError } from './concurrency-gate';
 import { USER_ID_PATTERN, hashPassword, hashToken, newPassword, newToken, verifyPassword } from './credentials';
 
 /** Who a request acts for, once its credential was checked. */
@@ -14,6 +15,8 @@ export interface Principal {
 export class UserExistsError extends Error {}
 export class UnknownUserError extends Error {}
 export class InvalidUserIdError extends Error {}
+/** Too many password checks are running and waiting: the login was not checked. */
+export class LoginBusyError extends Error {}
 
 /** Longest credential looked at: anything longer is not one of ours, and is not hashed. */
 const MAX_TOKEN_LENGTH = 256;
@@ -21,11 +24,19 @@ const MAX_TOKEN_LENGTH = 256;
 /** Users, API tokens and browser sessions. Secrets are returned once and stored only hashed. */
 @Injectable()
 export class AuthService {
+  /**
+   * Password checks (scrypt) run on libuv's thread pool, which sharp and file I/O share: a few
+   * at a time, so a flood of logins cannot stall uploads and previews; beyond the queue, refused.
+   */
+  private readonly passwordChecks: ConcurrencyGate;
+
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UserRepository,
-  ) {}
+  ) {
+    this.passwordChecks = new ConcurrencyGate(config.AUTH_PASSWORD_CHECK_CONCURRENCY, config.AUTH_PASSWORD_CHECK_QUEUE);
+  }
 
   /** The user a token or session cookie value acts as, or undefined if it is not valid. */
   async authenticate(token: string): Promise<Principal | undefined> {
@@ -34,11 +45,17 @@ export class AuthService {
     return found && { userId: found.userId, credentialId: found.id, kind: found.kind };
   }
 
-  /** Checks the password; on success opens a browser session and returns its token. */
+  /**
+   * Checks the password; on success opens a browser session and returns its token.
+   * LoginBusyError when too many checks are already waiting (nothing was checked).
+   */
   async login(userId: string, password: string): Promise<{ userId: string; sessionToken: string; expiresAt: Date } | undefined> {
     const user = USER_ID_PATTERN.test(userId) ? await this.users.findById(this.database.pool, userId) : undefined;
-    // Verified even for an unknown user, so the answer's timing does not tell which ids exist.
-    const matches = await verifyPassword(password, user?.passwordHash ?? null);
+    // Verified even for an unknown user, through the same gate, so the answer's timing does not tell which ids exist.
+    const matches = await this.passwordChecks.run(() => verifyPassword(password, user?.passwordHash ?? null)).catch((error: unknown) => {
+      if (error instanceof GateFullError) throw new LoginBusyError('too many logins in progress');
+      throw error;
+    });
     if (!user || !matches) return undefined;
     await this.users.deleteExpired(this.database.pool);
     const sessionToken = newToken();

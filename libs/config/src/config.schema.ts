@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const optionalString = z
@@ -12,6 +13,42 @@ const booleanFlag = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Names Express accepts for groups of addresses in its "trust proxy" setting. */
+const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyAddress = (entry: string) => {
+  if (PROXY_ADDRESS_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (!version || rest.length) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+};
+
+/**
+ * Which reverse proxies may name the client in X-Forwarded-For (Express's "trust proxy"):
+ * `false` (default: the client is the TCP peer), a number of proxy hops, or a comma-separated
+ * list of proxy addresses, subnets and loopback/linklocal/uniquelocal. `true` (trust any
+ * sender) is refused: every client could then pick its own address and escape per-address limits.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, context): false | number | string[] => {
+    if (value === '' || value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !isProxyAddress(entry));
+    if (bad.length) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          `not a number of hops or a list of proxy addresses/subnets (loopback, linklocal, uniquelocal): ${bad.join(', ')}` +
+          (bad.includes('true') ? ' (true would trust X-Forwarded-For from anyone)' : ''),
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 /**
  * Every setting the processes read, with its default and allowed range. The README's
  * configuration table is written from this schema; keep them in step.
@@ -19,6 +56,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const configSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
+  /** Reverse proxies allowed to name the client address (X-Forwarded-For); see trustProxy. */
+  TRUST_PROXY: trustProxy.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Local state of the embedded mode: the PGlite database and the blob store. */
@@ -133,6 +172,12 @@ export const configSchema = z.object({
   AUTH_COOKIE_SECURE: booleanFlag.default(false),
   /** Failed logins per user name and client address in 15 minutes before logins answer 429. */
   AUTH_LOGIN_MAX_FAILURES: int(1, 10_000).default(10),
+  /** Failed logins per client address, over all user names (unknown ones too), in 15 minutes before 429. */
+  AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 1_000_000).default(100),
+  /** Password checks (scrypt, on the thread pool sharp and file I/O share) running at once. */
+  AUTH_PASSWORD_CHECK_CONCURRENCY: int(1, 64).default(2),
+  /** Logins waiting for a password check beyond those running; more answer 503 with Retry-After. */
+  AUTH_PASSWORD_CHECK_QUEUE: int(0, 10_000).default(32),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -24,3 +24,14 @@ test('a bad value stops start-up with a message naming every bad setting', () =>
       error instanceof ConfigError && /PORT/.test(error.message) && /ORT_PROVIDER/.test(error.message),
   );
 });
+
+test('TRUST_PROXY: off by default, hops or proxy addresses; "true" and non-addresses are refused', () => {
+  assert.equal(loadConfig({}).TRUST_PROXY, false);
+  assert.equal(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+  assert.equal(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY, 1);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).TRUST_PROXY, ['loopback', '10.0.0.0/8', 'fd00::1']);
+  for (const value of ['true', 'proxy.example', '10.0.0.0/33', '10.0.0.1/8/8']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: value }), (error: unknown) => error instanceof ConfigError && /TRUST_PROXY/.test(error.message), value);
+  }
+  assert.throws(() => loadConfig({ TRUST_PROXY: 'true' }), /would trust X-Forwarded-For from anyone/);
+});

@@ -79,8 +79,9 @@ export class PhotoUploadService {
     } catch {
       return { problem: 'not a readable image (accepted: JPEG, PNG, WebP, TIFF, AVIF)' };
     }
-    if (!metadata.format || !ACCEPTED_FORMATS.has(metadata.format)) {
-      return { problem: `unsupported image format "${metadata.format}" (accepted: JPEG, PNG, WebP, TIFF, AVIF)` };
+    const format = formatName(metadata);
+    if (!ACCEPTED_FORMATS.has(format)) {
+      return { problem: `unsupported image format "${format}" (accepted: JPEG, PNG, WebP, TIFF, AVIF)` };
     }
     const pixels = (metadata.width ?? 0) * (metadata.height ?? 0);
     if (pixels > this.config.DECODE_MAX_INPUT_PIXELS) {
@@ -98,8 +99,20 @@ export class PhotoUploadService {
     } catch {
       return { problem: 'image data is truncated or corrupt' };
     }
-    return { format: metadata.format };
+    return { format };
   }
+}
+
+/**
+ * The format's name as users know it. sharp calls every HEIF-container image "heif"; the
+ * compression inside tells AVIF (AV1: decoded by sharp's libvips) from HEIC (HEVC, as iPhones
+ * save photos: sharp's prebuilt libvips has no HEVC decoder, so it is refused by name).
+ */
+function formatName(metadata: sharp.Metadata): string {
+  if (metadata.format !== 'heif') return metadata.format ?? 'unknown';
+  if (metadata.compression === 'av1') return 'avif';
+  if (metadata.compression === 'hevc') return 'HEIC';
+  return `HEIF with ${metadata.compression ?? 'unknown'} compression`;
 }
 
 /** Control characters, and bidirectional overrides that disguise extensions ("photo\u202Egpj.exe"). */

@@ -7,7 +7,8 @@ import type { FaceCursor, PersonCursor } from '@facecloud/storage';
  */
 const personCursorSchema = z.discriminatedUnion('sort', [
   z.object({ sort: z.literal('faces'), faceCount: z.number().int().min(0), id: z.uuid() }),
-  z.object({ sort: z.literal('name'), unnamed: z.boolean(), name: z.string().max(400), id: z.uuid() }),
+  // No stored name holds a NUL (PostgreSQL text cannot): a cursor with one is forged.
+  z.object({ sort: z.literal('name'), unnamed: z.boolean(), name: z.string().max(400).refine((name) => !name.includes('\u0000')), id: z.uuid() }),
 ]);
 const faceCursorSchema = z.object({ quality: z.number(), id: z.uuid() });
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { loadConfig, ConfigError } from '@facecloud/config';
 import { ClientErrorLoggingFilter } from './client-error-logging.filter';
@@ -22,7 +23,9 @@ export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplica
   } catch (error) {
     exitOnConfigError(error);
   }
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
+  // Which proxies may name the client (request.ip), as the login limits per address read it.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ClientErrorLoggingFilter(app.getHttpAdapter()));
   app.use(httpMetricsMiddleware);

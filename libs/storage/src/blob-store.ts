@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -22,6 +22,30 @@ export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
   return hash.digest('hex');
+}
+
+/**
+ * Removes the files directly in `dir` last modified before `modifiedBefore` (ms since epoch):
+ * temporary uploads that a killed process left half-written. A file still being written is
+ * newer: its upload keeps touching it. Returns how many files and bytes went.
+ */
+export async function removeFilesModifiedBefore(dir: string, modifiedBefore: number): Promise<{ files: number; bytes: number }> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  let files = 0;
+  let bytes = 0;
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(dir, entry.name);
+    const info = await stat(path).catch(() => undefined); // gone meanwhile: nothing to do
+    if (!info || info.mtimeMs >= modifiedBefore) continue;
+    await rm(path, { force: true });
+    files++;
+    bytes += info.size;
+  }
+  return { files, bytes };
 }
 
 /**

@@ -1,7 +1,7 @@
 export { isDatabaseUnavailable, openDatabase, withTransaction, type Database, type DatabaseKind, type Queryable } from './database';
 export { runMigrations, migrationsDir } from './migrate';
 export { toVectorParam, parseVector } from './vector';
-export { LocalBlobStore, sha256OfFile, type BlobStore } from './blob-store';
+export { LocalBlobStore, removeFilesModifiedBefore, sha256OfFile, type BlobStore } from './blob-store';
 export {
   PhotoRepository,
   type Photo,

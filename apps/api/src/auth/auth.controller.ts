@@ -1,16 +1,20 @@
 import { Body, Controller, Get, HttpCode, HttpException, Inject, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import type { CookieOptions, Request, Response } from 'express';
 import { z } from 'zod';
-import { AuthService, LoginThrottle } from '@facecloud/auth';
+import { AuthService, LoginBusyError, LoginThrottle } from '@facecloud/auth';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { withoutControlCharacters } from '../people.schemas';
 import { ZodValidationPipe } from '../zod-validation.pipe';
 import { SESSION_COOKIE, credentialOf, type AuthenticatedRequest } from './auth.guard';
 import { Public } from './public.decorator';
 
 const loginSchema = z.object({
-  username: z.string().min(1).max(64),
+  username: withoutControlCharacters(z.string().min(1).max(64)),
   password: z.string().min(1).max(1024),
 });
+
+/** A full queue of password checks drains in well under a second; ask for a retry after one. */
+const LOGIN_BUSY_RETRY_SECONDS = 1;
 
 /** Browser login: a session cookie the browser then sends with every same-origin request. */
 @Controller('auth')
@@ -33,18 +37,27 @@ export class AuthController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ user: { id: string } }> {
+    // The TCP peer, or the client named by a proxy that TRUST_PROXY trusts.
     const address = request.ip ?? 'unknown';
-    const wait = this.throttle.retryAfterSeconds(body.username, address);
-    if (wait > 0) {
+    // Counted as a failure before the check, so parallel guesses cannot outrun the count.
+    const admission = this.throttle.admit(body.username, address);
+    if (!admission.admitted) {
+      const wait = admission.retryAfterSeconds;
       response.setHeader('Retry-After', String(wait));
-      throw new HttpException(`too many failed logins: try again in ${wait} s`, 429);
+      const from = admission.limitedBy === 'address' ? ' from this address' : '';
+      throw new HttpException(`too many failed logins${from}: try again in ${wait} s`, 429);
     }
-    const session = await this.auth.login(body.username, body.password);
-    if (!session) {
-      this.throttle.recordFailure(body.username, address);
-      throw new UnauthorizedException('wrong username or password');
+    let session;
+    try {
+      session = await this.auth.login(body.username, body.password);
+    } catch (error) {
+      admission.reservation.cancelled();
+      if (!(error instanceof LoginBusyError)) throw error;
+      response.setHeader('Retry-After', String(LOGIN_BUSY_RETRY_SECONDS));
+      throw new HttpException(`too many logins in progress: try again in ${LOGIN_BUSY_RETRY_SECONDS} s`, 503);
     }
-    this.throttle.recordSuccess(body.username, address);
+    if (!session) throw new UnauthorizedException('wrong username or password');
+    admission.reservation.succeeded();
     response.cookie(SESSION_COOKIE, session.sessionToken, { ...this.cookieOptions(), expires: session.expiresAt });
     return { user: { id: session.userId } };
   }
