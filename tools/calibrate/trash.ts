@@ -10,8 +10,14 @@
  *   - generated pictures: textures, text and diagrams drawn as SVG (synthetic.ts).
  * Faces: the labelled (centred, largest) face of each people/ photo.
  *
- * The radius is the cut on "cosine to centroid ≥ threshold ⇒ trash" with the best Youden J among
- * those rejecting at most MAX_FACE_REJECTION of the faces. Honest evaluation: two folds split by
+ * The radius is the cut on "cosine to centroid ≥ threshold ⇒ trash" that still catches
+ * MIN_TRASH_CAUGHT of the trash set, placed on the trash side: the errors are not alike. A face
+ * inside the sphere silently drops out of every person; a non-face let through is at worst a
+ * stray face the user can remove (two of them rarely average the clustering threshold). And
+ * the calibration faces cannot bound where other libraries' faces lie: LFW's small news photos
+ * sit nearer the trash centroid than the dev set's (1.2 % of them fell inside the best-Youden
+ * radius, which sat mid-gap between dev faces and trash). The cut must still reject at most
+ * MAX_FACE_REJECTION of the calibration faces. Honest evaluation: two folds split by
  * noface photo, generated picture and identity; each fold's centroid and radius are fitted on
  * one half and scored on the other (held-out AUC); the committed sphere is then fitted on all.
  * groups/ faces are never used for fitting: their rejection rate is a further held-out check.
@@ -65,6 +71,8 @@ const GENERATED_PER_CATEGORY = 16;
 const SEED = 20240601;
 /** At most this share of real faces may fall inside the sphere on the calibration data. */
 const MAX_FACE_REJECTION = 0.01;
+/** The radius catches this share of the trash set (its loosest cut that does). */
+const MIN_TRASH_CAUGHT = 0.99;
 /** Where the printed ROC is sampled: FPR = faces called trash, TPR = trash caught. */
 const REPORTED_ROC = { fprs: [0, 0.005, 0.01, 0.02, 0.05], tprs: [0.5, 0.9, 0.99, 1] };
 
@@ -121,8 +129,8 @@ async function main(argv: string[]): Promise<void> {
     dataset:
       `${datasetName(settings.dataset)}: trash = MTCNN detections at thresholds ${HARVEST_DETECTOR.thresholds?.join('/')} ` +
       `(min face ${HARVEST_DETECTOR.minFaceSize} px) and face-aligned grid crops on noface/ photos and on generated ` +
-      `textures, text and diagrams; faces = labelled face of each people/ photo. Threshold: best Youden J rejecting ` +
-      `≤ ${pct(MAX_FACE_REJECTION)} of faces. heldOut = mean AUC over 2 folds split by photo and identity.`,
+      `textures, text and diagrams; faces = labelled face of each people/ photo. Threshold: the loosest cut catching ` +
+      `${pct(MIN_TRASH_CAUGHT)} of the trash, rejecting ≤ ${pct(MAX_FACE_REJECTION)} of faces. heldOut = mean AUC over 2 folds split by photo and identity.`,
     createdAt: today(),
     centroid: Array.from(final.centroid, (value) => round(value, 7)),
   };
@@ -249,8 +257,22 @@ function fit(faces: readonly Sample[], trash: readonly Sample[]): Sphere {
   const centroid = trashCentroid(trash.map((sample) => sample.embedding));
   const positives = similarities(trash, centroid);
   const negatives = similarities(faces, centroid);
-  const choice = chooseThreshold(positives, negatives, youden, MAX_FACE_REJECTION);
+  const choice = trashSideCut(positives, negatives);
   return { centroid, threshold: choice.threshold, auc: rocAuc(positives, negatives), tpr: choice.tpr, fpr: choice.fpr };
+}
+
+/**
+ * The highest threshold catching MIN_TRASH_CAUGHT of the trash (midway to the next trash score
+ * below it), unless that rejects more than MAX_FACE_REJECTION of the faces: then the best
+ * Youden J within that limit.
+ */
+function trashSideCut(trash: readonly number[], faces: readonly number[]): { threshold: number; tpr: number; fpr: number } {
+  const sorted = [...trash].sort((a, b) => b - a);
+  const index = Math.min(sorted.length - 1, Math.ceil(MIN_TRASH_CAUGHT * sorted.length) - 1);
+  const threshold = index + 1 < sorted.length ? (sorted[index] + sorted[index + 1]) / 2 : sorted[index];
+  const tpr = trash.filter((value) => value >= threshold).length / trash.length;
+  const fpr = faces.filter((value) => value >= threshold).length / Math.max(1, faces.length);
+  return fpr <= MAX_FACE_REJECTION ? { threshold, tpr, fpr } : chooseThreshold(trash, faces, youden, MAX_FACE_REJECTION);
 }
 
 interface FoldResult {
