@@ -19,6 +19,7 @@ test('dev set evaluation', { skip: skipWithoutDatasets || skipWithoutModels }, a
     modelsDir: visionModelsDir,
     runtime: { provider: 'cpu' },
     flipAugment: true,
+    incremental: true,
   });
   t.diagnostic(formatSummary(report));
   const { detection, verification, filters, clustering } = report;
@@ -44,4 +45,12 @@ test('dev set evaluation', { skip: skipWithoutDatasets || skipWithoutModels }, a
   assert.ok(full.after.leftOutShare <= 0.03, `faces left out ${full.after.leftOutShare}`);
   assert.ok(Math.abs(full.after.persons - full.after.identities) <= 8, `${full.after.persons} persons for ${full.after.identities} identities`);
   assert.ok(full.after.bcubed.f1 >= full.before.bcubed.f1, `average linkage ${full.after.bcubed.f1} vs HDBSCAN ${full.before.bcubed.f1}`);
+
+  // Uploads in a random order with incremental assignment between scheduled runs: a final full
+  // run makes the same persons as a run from scratch, and moves few faces.
+  const incremental = clustering.incremental!;
+  assert.ok(incremental.fullRuns >= 2, `${incremental.fullRuns} scheduled runs`);
+  assert.ok(incremental.assignedBetweenRuns > 0);
+  assert.deepEqual(incremental.afterFinalRun.bcubed, full.after.bcubed);
+  assert.ok(incremental.changedShare <= 0.05, `the final run moved ${incremental.changedShare} of the faces`);
 });

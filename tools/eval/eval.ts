@@ -11,7 +11,9 @@
  *   --provider <p>   auto | cpu | cuda (default auto)
  *   --batch <n>      photos per analyzeMany call (default 8)
  *   --sizes <list>   also cluster random sub-libraries of about these many photos (whole identities), e.g. 200,1000
- *   --seed <n>       seed of the sub-libraries' draw
+ *   --seed <n>       seed of the sub-libraries' draw and of the upload order
+ *   --incremental    also upload the photos in a random order with incremental assignment and scheduled
+ *                    runs, and count the faces a final full run moves
  *
  * Progress goes to stderr, the summary to stdout.
  */
@@ -25,7 +27,7 @@ import { renderHtmlReport } from './html-report';
 import { formatSummary } from './summary';
 
 const USAGE =
-  'usage: eval <dataset-dir> [--out <dir>] [--no-flip] [--models <dir>] [--provider auto|cpu|cuda] [--batch <n>] [--sizes <n,n,...>] [--seed <n>]';
+  'usage: eval <dataset-dir> [--out <dir>] [--no-flip] [--models <dir>] [--provider auto|cpu|cuda] [--batch <n>] [--sizes <n,n,...>] [--seed <n>] [--incremental]';
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -39,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
       batch: { type: 'string' },
       sizes: { type: 'string' },
       seed: { type: 'string' },
+      incremental: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
     flipAugment: !values['no-flip'],
     batch,
     subLibraries,
+    incremental: values.incremental,
     ...(seed === undefined ? {} : { seed }),
     progress: stderrProgress,
   });

@@ -12,6 +12,7 @@ import {
 } from '@facecloud/vision';
 import { analyzePhotos, silentProgress, type Progress } from './analyze-dataset';
 import { scanDataset, type DatasetPhoto, type PhotoKind } from './dataset';
+import { simulateIncremental, type IncrementalReport } from './incremental';
 import { labelledFace } from './labelled-face';
 import { DEFAULT_SUB_LIBRARY_SEED, defaultGroupingSettings, scoreLibrary, subLibrary, type LibraryFace, type LibraryScores } from './library-clustering';
 import {
@@ -46,8 +47,10 @@ export interface EvalOptions {
   batch?: number;
   /** Sizes (in photos) of random sub-libraries, by identity, clustered besides the full library. */
   subLibraries?: readonly number[];
-  /** Seed of the sub-libraries' draw (default DEFAULT_SUB_LIBRARY_SEED). */
+  /** Seed of the sub-libraries' draw and of the upload order (default DEFAULT_SUB_LIBRARY_SEED). */
   seed?: number;
+  /** Also simulate uploads in a random order with incremental assignment and scheduled runs (simulateIncremental). */
+  incremental?: boolean;
   progress?: Progress;
 }
 
@@ -137,6 +140,8 @@ export interface EvalReport {
     thresholdCurve: LibraryScores[];
     /** Cosine of labelled faces of different identities (the threshold rule's impostor model). */
     impostors: { pairs: number; mean: number; sd: number };
+    /** With the incremental option: persons between runs against a final full run. */
+    incremental?: IncrementalReport;
   };
 }
 
@@ -455,7 +460,12 @@ async function clusterLibraries(
       images: members.map((i) => full!.faces[i].face.thumbnailJpeg),
     })),
   };
-  return { report: { libraries, thresholdCurve, impostors: impostorScores(labelled) }, errors };
+  let incremental: IncrementalReport | undefined;
+  if (options.incremental) {
+    options.progress?.(`[eval] uploads in a random order with incremental assignment and scheduled runs`);
+    incremental = await simulateIncremental(faces, seed);
+  }
+  return { report: { libraries, thresholdCurve, impostors: impostorScores(labelled), ...(incremental ? { incremental } : {}) }, errors };
 }
 
 /** Mean and sd of the cosine between labelled faces of different identities. */

@@ -35,6 +35,7 @@ export function formatSummary(report: EvalReport): string {
     'clustering: persons as a clustering run of the service makes them (every face kept as a face; scored over the labelled faces)',
     ...alignColumns([CLUSTERING_COLUMNS, ...clusteringRows(clustering)]).map((line) => `  ${line}`),
     `  impostor cosine (labelled faces of different identities): mean ${fixed(clustering.impostors.mean, 4)}, sd ${fixed(clustering.impostors.sd, 4)} over ${clustering.impostors.pairs} pairs`,
+    ...(clustering.incremental ? incrementalLines(clustering.incremental) : []),
   ];
   return lines.join('\n');
 }
@@ -78,6 +79,18 @@ export function clusteringRows(clustering: EvalReport['clustering']): string[][]
       row(before, 'HDBSCAN (before)'),
     ]),
     ...clustering.thresholdCurve.map((scores) => row(scores, `average linkage, fixed t ${fixed(scores.threshold)}`)),
+  ];
+}
+
+function incrementalLines(report: NonNullable<EvalReport['clustering']['incremental']>): string[] {
+  const line = (scores: LibraryScores) =>
+    `pairwise F1 ${fixed(scores.pairwise.f1)}, BCubed F1 ${fixed(scores.bcubed.f1)}, strangers pulled in ${percent(scores.strangersPulledInShare)}, ` +
+    `persons mixing ${percent(scores.mixedPersonsShare)}, left out ${percent(scores.leftOutShare)}`;
+  return [
+    `  incremental: ${report.photos} photos uploaded in a random order, ${report.batchPhotos} per pass; ${report.fullRuns} scheduled full runs, ` +
+      `${report.assignedBetweenRuns} faces assigned between runs; the final full run moved ${report.changedByFinalRun} of ${report.faces} faces (${percent(report.changedShare, 2)})`,
+    `    before the final run: ${line(report.beforeFinalRun)}`,
+    `    after it:             ${line(report.afterFinalRun)}`,
   ];
 }
 

@@ -108,23 +108,8 @@ async function linkFaces(faces: readonly ClusterableFace[], path: 'exact' | 'sca
     if (number === undefined) photoNumber.set(face.photoId, (number = photoNumber.size));
     return number;
   });
-  let labels: Int32Array;
-  if (path === 'exact') {
-    labels = averageLinkage({ points, dimension, group, ...pairsAbove(points, dimension, threshold) }, threshold).labels;
-  } else {
-    // The index orders the rows cell by cell (in place: `points` is this call's own copy).
-    const engine = options.engine ?? (await sharedSimilarityEngine());
-    const index = await buildCellIndex(points, dimension, engine, { ...options.index, reorderInPlace: true });
-    const k = Math.min(LINKAGE_NEIGHBOURS, n - 1);
-    const graph = { neighbours: new Int32Array(n * k), distances: new Float32Array(n * k) };
-    const rowGroup = pick(group, index.original);
-    await searchProbedCells(index, engine, Int32Array.from({ length: n }, (_, r) => r), k, graph, { group: rowGroup });
-    const edgeA = new Int32Array(n * k);
-    for (let r = 0; r < n; r++) edgeA.fill(r, r * k, r * k + k);
-    const rowLabels = averageLinkage({ points: index.data, dimension, group: rowGroup, edgeA, edgeB: graph.neighbours }, threshold).labels;
-    labels = new Int32Array(n);
-    for (let r = 0; r < n; r++) labels[index.original[r]] = rowLabels[r];
-  }
+  // `points` is this call's own copy, so the scalable path may reorder it in place.
+  const labels = await linkPoints(points, dimension, group, threshold, { ...options, path, index: { ...options.index, reorderInPlace: true } });
   const byLabel = new Map<number, number[]>();
   labels.forEach((label, i) => {
     if (label < 0) return;
@@ -136,6 +121,50 @@ async function linkFaces(faces: readonly ClusterableFace[], path: 'exact' | 'sca
   const strengths = new Float32Array(n);
   for (const members of groups) for (const i of members) strengths[i] = 1;
   return { groups, strengths, params: clusteringParamsFor(n, { minClusterSize: 2, minSamples: 1 }), path, algorithm: 'average-linkage', threshold };
+}
+
+/**
+ * Average-linkage labels (-1: alone) of n unit vectors back to back, points of one group never
+ * together: candidates are all pairs above the threshold on the exact path, each point's
+ * LINKAGE_NEIGHBOURS nearest (other groups) on the scalable one, whose index may reorder
+ * `points` in place (options.index.reorderInPlace).
+ */
+export async function linkPoints(
+  points: Float32Array,
+  dimension: number,
+  group: Int32Array,
+  threshold: number,
+  options: Pick<ClusterOptions, 'engine' | 'path' | 'index'> & { onStage?: (stage: string, milliseconds: number) => void } = {},
+): Promise<Int32Array> {
+  const n = group.length;
+  let clock = performance.now();
+  const stage = (name: string) => {
+    const now = performance.now();
+    options.onStage?.(name, now - clock);
+    clock = now;
+  };
+  if ((options.path ?? (n <= EXACT_PATH_MAX_FACES ? 'exact' : 'scalable')) === 'exact') {
+    const candidates = pairsAbove(points, dimension, threshold);
+    stage('pairs');
+    const { labels } = averageLinkage({ points, dimension, group, ...candidates }, threshold);
+    stage('linkage');
+    return labels;
+  }
+  const engine = options.engine ?? (await sharedSimilarityEngine());
+  const index = await buildCellIndex(points, dimension, engine, options.index);
+  stage('index');
+  const k = Math.min(LINKAGE_NEIGHBOURS, n - 1);
+  const graph = { neighbours: new Int32Array(n * k), distances: new Float32Array(n * k) };
+  const rowGroup = pick(group, index.original);
+  await searchProbedCells(index, engine, Int32Array.from({ length: n }, (_, r) => r), k, graph, { group: rowGroup });
+  stage('knn');
+  const edgeA = new Int32Array(n * k);
+  for (let r = 0; r < n; r++) edgeA.fill(r, r * k, r * k + k);
+  const rowLabels = averageLinkage({ points: index.data, dimension, group: rowGroup, edgeA, edgeB: graph.neighbours }, threshold).labels;
+  stage('linkage');
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) labels[index.original[r]] = rowLabels[r];
+  return labels;
 }
 
 /** Every pair of points at cosine similarity ≥ threshold (the exact path's merge candidates). */

@@ -9,6 +9,7 @@ export {
   EXACT_PATH_MAX_FACES,
   groupFaces,
   LINKAGE_NEIGHBOURS,
+  linkPoints,
   type ClusterableFace,
   type ClusteringAlgorithm,
   type ClusterOptions,
