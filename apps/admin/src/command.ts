@@ -43,7 +43,8 @@ export function userIdArg(value: string | undefined, fallback = 'local'): string
 
 /**
  * Runs `work` against the configured database (migrated first), closing it afterwards.
- * With the embedded database the service must be stopped: PGlite allows one process.
+ * With the embedded database the data folder must be free: a running service holds it, and
+ * opening it then fails with DataFolderInUseError (the command exits 1 with its message).
  */
 export async function withDatabase<T>(work: (database: Database, config: AppConfig) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -72,7 +73,8 @@ export async function withServices<T>(
   loadConfig(); // a bad setting stops here, with its message, before anything starts
   const app = await NestFactory.createApplicationContext(
     { module: AdminServicesModule, imports: [ConfigModule, StderrLoggingModule, StorageModule, ...imports], providers },
-    { bufferLogs: true },
+    // Errors (a data folder in use among them) reach the caller instead of aborting the process.
+    { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
   try {

@@ -19,19 +19,26 @@ export interface DataFolderHolder {
 
 /** The folder is held by another process (or another opener in this one). */
 export class DataFolderInUseError extends Error {
+  /** The holder as recorded, less its operator secret (errors get logged). */
+  readonly holder: Omit<DataFolderHolder, 'operator'> | undefined;
+  /** Whether the holder is a service that takes operator requests. */
+  readonly service: boolean;
+
   constructor(
     readonly folder: string,
-    readonly holder: DataFolderHolder | undefined,
+    holder: DataFolderHolder | undefined,
   ) {
     const who = holder ? `${holder.program}, pid ${holder.pid} on ${holder.host}, since ${holder.since}` : 'another process';
     super(
       holder?.operator
         ? `the service is running on this data folder (${folder}: ${who}); stop it or use the API ` +
-            `(the admin commands user and token, backup and status go through the running service)`
+            `(the admin commands user, token and backup go through it)`
         : `the data folder ${folder} is in use by ${who}; stop it or wait until it is done: ` +
             'the embedded database allows one process at a time',
     );
     this.name = 'DataFolderInUseError';
+    this.service = !!holder?.operator;
+    this.holder = holder && { pid: holder.pid, host: holder.host, program: holder.program, since: holder.since };
   }
 }
 
@@ -104,9 +111,14 @@ export class DataFolderLock {
       DataFolderLock.acquire(folder, lockPath).release();
       return undefined;
     } catch (error) {
-      if (error instanceof DataFolderInUseError) return error.holder?.operator ? error.holder : undefined;
+      if (error instanceof DataFolderInUseError) return DataFolderLock.readHolder(lockPath);
       throw error;
     }
+  }
+
+  /** Throws DataFolderInUseError when another process holds the folder now (a check before a long start-up). */
+  static assertFree(folder: string, lockPath: string): void {
+    DataFolderLock.acquire(folder, lockPath).release();
   }
 
   /** Records how the admin CLI reaches this (service) process. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
@@ -59,6 +59,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /** The lock file of an embedded database folder: beside it, so that it is never part of a backup. */
 export function embeddedLockPath(dir: string): string {
   return `${resolve(dir)}.lock`;
+}
+
+/**
+ * Fails with DataFolderInUseError, naming the holder, when another process holds the embedded
+ * folder now; a start-up checks this before anything else (openDatabase still takes the lock).
+ */
+export function assertEmbeddedFolderFree(dir: string): void {
+  if (dir.startsWith('memory://') || !existsSync(embeddedLockPath(dir))) return;
+  DataFolderLock.assertFree(resolve(dir), embeddedLockPath(dir));
 }
 
 /**
@@ -127,9 +136,11 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
 
 /**
  * Creates an embedded database folder from a backup (Database.backup's tar). The folder must
- * be new or empty, and is locked while it is written, so no service can be running on it.
+ * be new or empty, and is locked while it is written, so no service can be running on it;
+ * `whileLocked` runs after the database is written, before the lock is released (e.g. to put
+ * the originals back before any service can start on the folder).
  */
-export async function restoreEmbeddedDatabase(dir: string, backup: Blob): Promise<void> {
+export async function restoreEmbeddedDatabase(dir: string, backup: Blob, whileLocked?: () => Promise<void>): Promise<void> {
   const dataDir = resolve(dir);
   const lock = lockEmbeddedFolder(dataDir);
   try {
@@ -141,6 +152,7 @@ export async function restoreEmbeddedDatabase(dir: string, backup: Blob): Promis
     const pglite = await PGlite.create(dataDir, { extensions, loadDataDir: backup });
     await pglite.query('SELECT 1');
     await pglite.close();
+    await whileLocked?.();
   } finally {
     lock.release();
   }

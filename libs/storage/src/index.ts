@@ -1,4 +1,5 @@
 export {
+  assertEmbeddedFolderFree,
   embeddedLockPath,
   isDatabaseUnavailable,
   openDatabase,
