@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import { tryLock } from 'fs-native-extensions';
@@ -82,6 +82,7 @@ export class DataFolderLock {
       if (!locked) closeSync(fd);
     }
     if (!locked) throw new DataFolderInUseError(folder, DataFolderLock.readHolder(lockPath));
+    fchmodSync(fd, 0o600); // also when the file was there before
     const lock = new DataFolderLock(lockPath, folder, fd, {
       pid: process.pid,
       host: hostname(),
