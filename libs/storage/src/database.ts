@@ -105,7 +105,7 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
   // transactions, so the pool is capped at one and callers queue.
   const pool = new Pool({ ...createPgConfig(pglite), max: 1 } as ConstructorParameters<typeof Pool>[0]);
   const claims = new ClaimHolder(pool, undefined);
-  const database = pglite;
+  const engine = pglite;
   return {
     kind: 'pglite',
     pool,
@@ -117,7 +117,7 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
       const client = await pool.connect();
       try {
         await client.query('CHECKPOINT');
-        return await database.dumpDataDir('gzip');
+        return await engine.dumpDataDir('gzip');
       } finally {
         client.release();
       }
@@ -126,7 +126,7 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
       try {
         await claims.close();
         await pool.end();
-        await database.close();
+        await engine.close();
       } finally {
         folderLock?.release();
       }
