@@ -19,7 +19,7 @@ const users = new UserRepository();
 /**
  * Where the users go: an open pool, or the settings a service is started with (DATABASE_URL,
  * else the embedded database under DATA_DIR, which must not be open in a running service:
- * PGlite allows one process, so provision those before starting it).
+ * the data folder takes one process at a time, so provision those before starting it).
  */
 export type UserTarget = { pool: Pool } | { DATABASE_URL?: string; DATA_DIR?: string };
 

@@ -4,7 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { ConfigModule, loadConfig, type AppConfig } from '@facecloud/config';
 import { StderrLoggingModule } from '@facecloud/platform';
-import { StorageModule, openDatabaseFromConfig, runMigrations, type Database } from '@facecloud/storage';
+import {
+  StorageModule,
+  assertEmbeddedFolderFree,
+  embeddedDirFromConfig,
+  openDatabaseFromConfig,
+  runMigrations,
+  type Database,
+} from '@facecloud/storage';
 
 /** A usage error: the command prints it with its usage and exits 2. */
 export class UsageError extends Error {}
@@ -43,7 +50,8 @@ export function userIdArg(value: string | undefined, fallback = 'local'): string
 
 /**
  * Runs `work` against the configured database (migrated first), closing it afterwards.
- * With the embedded database the service must be stopped: PGlite allows one process.
+ * With the embedded database the data folder must be free: a running service holds it, and
+ * opening it then fails with DataFolderInUseError (the command exits 1 with its message).
  */
 export async function withDatabase<T>(work: (database: Database, config: AppConfig) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -69,10 +77,13 @@ export async function withServices<T>(
   work: (app: INestApplicationContext) => Promise<T>,
   providers: Provider[] = [],
 ): Promise<T> {
-  loadConfig(); // a bad setting stops here, with its message, before anything starts
+  const config = loadConfig(); // a bad setting stops here, with its message, before anything starts
+  // So does a data folder held by another process, before Nest logs it as a failed start.
+  if (!config.DATABASE_URL) assertEmbeddedFolderFree(embeddedDirFromConfig(config));
   const app = await NestFactory.createApplicationContext(
     { module: AdminServicesModule, imports: [ConfigModule, StderrLoggingModule, StorageModule, ...imports], providers },
-    { bufferLogs: true },
+    // Errors (a data folder in use among them) reach the caller instead of aborting the process.
+    { bufferLogs: true, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
   try {

@@ -1,4 +1,5 @@
 import type { AdminCommand } from './command';
+import { backupCommand, restoreCommand } from './commands/backup.command';
 import { clusterCommand } from './commands/cluster.command';
 import { exportCommand } from './commands/export.command';
 import { importCommand } from './commands/import.command';
@@ -15,4 +16,6 @@ export const adminCommands: AdminCommand[] = [
   reindexCommand,
   userCommand,
   tokenCommand,
+  backupCommand,
+  restoreCommand,
 ];

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from '@facecloud/config';
+import { DataFolderInUseError } from '@facecloud/storage';
 import { UsageError } from './command';
 import { adminCommands } from './commands';
 
@@ -15,7 +16,8 @@ ${lines.join('\n')}
       this text
 
 Uses the same settings as the services (DATABASE_URL, BLOB_DIR, DATA_DIR, KAFKA_BROKERS, ...).
-With the embedded database, stop the service first: PGlite allows one process at a time.`;
+With the embedded database only one process may open the data folder: while the service runs,
+user, token and backup go through it; the other commands say so and exit 1 (stop it first).`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -45,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) {
       console.error(error.message);
       return 2;
+    }
+    if (error instanceof DataFolderInUseError) {
+      console.error(`${command.name}: ${error.message}`);
+      return 1;
     }
     throw error;
   }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { diskStorage } from 'multer';
+import { AuthModule } from '@facecloud/auth';
 import { APP_CONFIG, ConfigModule, type AppConfig } from '@facecloud/config';
 import { ClusteringModule } from '@facecloud/clustering';
 import { UploadModule } from '@facecloud/ingest';
@@ -16,6 +17,9 @@ import { ClusteringController } from './clustering.controller';
 import { FacesController } from './faces.controller';
 import { InterruptedUploadsSweeper, incomingDirFromConfig } from './interrupted-uploads';
 import { MergesController } from './merges.controller';
+import { OperatorController } from './operator/operator.controller';
+import { OperatorEndpoint } from './operator/operator-endpoint';
+import { OperatorGuard } from './operator/operator.guard';
 import { PeopleController } from './people.controller';
 import { PhotosController } from './photos.controller';
 import { QueueController } from './queue.controller';
@@ -47,10 +51,19 @@ function uploadOptions(config: AppConfig) {
     ClusteringModule,
     PeopleModule,
     ApiAuthModule,
+    AuthModule,
     AdminWebModule,
     MulterModule.registerAsync({ inject: [APP_CONFIG], useFactory: uploadOptions }),
   ],
-  controllers: [PhotosController, PeopleController, MergesController, FacesController, ClusteringController, QueueController],
-  providers: [OutboxRelayRunner, ApiDocs, InterruptedUploadsSweeper],
+  controllers: [
+    PhotosController,
+    PeopleController,
+    MergesController,
+    FacesController,
+    ClusteringController,
+    QueueController,
+    OperatorController,
+  ],
+  providers: [OutboxRelayRunner, ApiDocs, InterruptedUploadsSweeper, OperatorEndpoint, OperatorGuard],
 })
 export class ApiModule {}

@@ -38,8 +38,10 @@ export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplic
 
   private async run(): Promise<void> {
     let nextSchedule = Date.now() + this.config.CLUSTER_INTERVAL_SECONDS * 1000;
-    while (this.running) {
-      await this.wakeup.sleep(this.config.CLUSTER_POLL_INTERVAL_MS);
+    // The first pass right away: runs a dead clusterer (this process before a crash, say) left
+    // behind are queued again and taken now, not after a poll interval.
+    for (let first = true; this.running; first = false) {
+      if (!first) await this.wakeup.sleep(this.config.CLUSTER_POLL_INTERVAL_MS);
       if (!this.running) break;
       if (Date.now() >= nextSchedule) {
         nextSchedule = Date.now() + this.config.CLUSTER_INTERVAL_SECONDS * 1000;

@@ -106,7 +106,8 @@ export class FaceClusteringService {
     const queued = await this.runs.enqueue(pool, ownerId, requestedBy);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const claimed = await this.runs.claim(pool, this.claimer, this.config.CLUSTER_RUN_LEASE_SECONDS, queued.id);
+      await this.requeueLostRuns();
+      const claimed = await this.runs.claim(pool, this.claimer, await this.holder(), this.config.CLUSTER_RUN_LEASE_SECONDS, queued.id);
       if (claimed) return this.execute(claimed);
       const current = await this.runs.get(pool, ownerId, queued.id);
       if (!current || current.status === 'done' || current.status === 'failed' || Date.now() >= deadline) {
@@ -119,8 +120,9 @@ export class FaceClusteringService {
   /** Claims and runs queued runs until none is left (or `shouldStop`); returns how many ran. */
   async runQueued(shouldStop: () => boolean = () => false): Promise<number> {
     let count = 0;
+    await this.requeueLostRuns();
     while (!shouldStop()) {
-      const run = await this.runs.claim(this.database.pool, this.claimer, this.config.CLUSTER_RUN_LEASE_SECONDS);
+      const run = await this.runs.claim(this.database.pool, this.claimer, await this.holder(), this.config.CLUSTER_RUN_LEASE_SECONDS);
       if (!run) break;
       await this.execute(run);
       count++;
@@ -129,14 +131,29 @@ export class FaceClusteringService {
   }
 
   /**
-   * The schedule: gives up runs whose clusterer died, then queues a run for every owner
-   * whose library changed enough since their last run (or long enough ago). Returns how many
-   * were queued.
+   * Runs left `running` by a clusterer that died (process gone: at once; stuck: after
+   * CLUSTER_RUN_LEASE_SECONDS) are given up and queued again, so their owners' work restarts
+   * instead of waiting out the lease. Called before every claim, so a restarted process takes
+   * them over on its first pass. Returns how many.
+   */
+  async requeueLostRuns(): Promise<number> {
+    const lost = await this.runs.requeueLost(this.database.pool);
+    if (lost > 0) this.logger.warn(`${lost} clustering run(s) lost their clusterer; queued again`);
+    return lost;
+  }
+
+  /** This process's claim holder number (its liveness lock, see ClaimHolder). */
+  private holder(): Promise<number> {
+    return this.database.claims.holderKey();
+  }
+
+  /**
+   * The schedule: queues a run for every owner whose library changed enough since their last
+   * run (or long enough ago). Returns how many were queued.
    */
   async scheduleDueRuns(): Promise<number> {
     const { pool } = this.database;
-    const lost = await this.runs.failLost(pool);
-    if (lost > 0) this.logger.warn(`${lost} clustering run(s) lost their clusterer; their libraries will run again`);
+    await this.requeueLostRuns();
     const owners = await this.runs.ownersDueForRun(pool, {
       minNewFaces: this.config.CLUSTER_RUN_MIN_NEW_FACES,
       minNewFraction: this.config.CLUSTER_RUN_MIN_NEW_FRACTION,

@@ -426,36 +426,52 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
 
   test('one queued run per owner; one running run per owner; owners never wait for each other', async () => {
     const pool = database.pool;
+    const holder = await database.claims.holderKey();
     const first = await runs.enqueue(pool, 'anna', 'user');
     const again = await runs.enqueue(pool, 'anna', 'schedule');
     assert.equal(again.id, first.id);
     assert.equal(again.status, 'queued');
 
-    const claimed = await runs.claim(pool, 'worker-1', 60);
+    const claimed = await runs.claim(pool, 'worker-1', holder, 60);
     assert.equal(claimed?.id, first.id);
     assert.equal(claimed?.status, 'running');
     // Anna asks again while her run is running: a new run waits until the first finished.
     const next = await runs.enqueue(pool, 'anna', 'user');
     assert.notEqual(next.id, first.id);
     const bens = await runs.enqueue(pool, 'ben', 'user');
-    const other = await runs.claim(pool, 'worker-2', 60);
+    const other = await runs.claim(pool, 'worker-2', holder, 60);
     assert.equal(other?.id, bens.id, "ben's run is taken while anna's runs");
-    assert.equal(await runs.claim(pool, 'worker-2', 60), undefined);
+    assert.equal(await runs.claim(pool, 'worker-2', holder, 60), undefined);
 
     await runs.finish(pool, first.id, { faceCount: 3, personCount: 1, noiseCount: 1 });
-    assert.equal((await runs.claim(pool, 'worker-2', 60))?.id, next.id);
+    assert.equal((await runs.claim(pool, 'worker-2', holder, 60))?.id, next.id);
     assert.equal(await runs.get(pool, 'ben', first.id), undefined, "another owner's run is not visible");
   });
 
-  test('a run whose clusterer died is given up after its lease, so the owner can run again', async () => {
+  test('a run whose clusterer died is queued again at once, long before its lease, so the owner runs again', async () => {
     const pool = database.pool;
-    const queued = await runs.enqueue(pool, 'carl', 'schedule');
-    await runs.claim(pool, 'dying', 60, queued.id);
-    await pool.query(`UPDATE clustering_runs SET claimed_until = now() - interval '1 second' WHERE id = $1`, [queued.id]);
-    assert.equal(await runs.failLost(pool), 1);
-    assert.equal((await runs.get(pool, 'carl', queued.id))?.status, 'failed');
-    const again = await runs.enqueue(pool, 'carl', 'schedule');
-    assert.equal((await runs.claim(pool, 'alive', 60))?.id, again.id);
+    const holder = await database.claims.holderKey();
+    const dying = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 1 });
+    const queued = await runs.enqueue(pool, 'carl', 'user');
+    await runs.claim(dying.pool, 'dying', await dying.claims.holderKey(), 900, queued.id);
+    assert.equal(await runs.requeueLost(pool), 0, 'its clusterer is alive: the run stays');
+    assert.equal(await runs.claim(pool, 'alive', holder, 900), undefined, "carl's run is running");
+
+    await dying.close(); // the process ends: its session and liveness lock go, the run stays 'running'
+    const deadline = Date.now() + 5000;
+    let lost = 0;
+    while (lost === 0 && Date.now() < deadline) lost = await runs.requeueLost(pool);
+    assert.equal(lost, 1);
+    const given = await runs.get(pool, 'carl', queued.id);
+    assert.equal(given?.status, 'failed');
+    assert.match(given?.error ?? '', /clusterer stopped/);
+    const again = await runs.claim(pool, 'alive', holder, 900);
+    assert.ok(again && again.id !== queued.id, 'a new run was queued for carl and is taken now');
+    assert.equal(again.requestedBy, 'user', 'as the lost run was asked for');
+
+    // A run whose clusterer is alive but stuck is still given up when its lease runs out.
+    await pool.query(`UPDATE clustering_runs SET claimed_until = now() - interval '1 second' WHERE id = $1`, [again.id]);
+    assert.equal(await runs.requeueLost(pool), 1);
   });
 
   test('the schedule queues a changed library when enough new faces arrived, or when its last run is old enough', async () => {
@@ -476,7 +492,7 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
     assert.ok(await due(), 'a library never clustered is due at once');
     const run = await runs.enqueue(pool, owner, 'schedule');
     assert.ok(!(await due()), 'not while a run is queued');
-    await runs.claim(pool, 'w', 60, run.id);
+    await runs.claim(pool, 'w', await database.claims.holderKey(), 60, run.id);
     await runs.finish(pool, run.id, { faceCount: 1, personCount: 0, noiseCount: 1 });
     assert.ok(!(await due()));
     await addFaces(2);

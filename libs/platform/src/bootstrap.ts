@@ -3,7 +3,8 @@ import type { INestApplication, INestApplicationContext, Type } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
-import { loadConfig, ConfigError } from '@facecloud/config';
+import { loadConfig, ConfigError, type AppConfig } from '@facecloud/config';
+import { DataFolderInUseError, assertEmbeddedFolderFree, embeddedDirFromConfig } from '@facecloud/storage';
 import { ClientErrorLoggingFilter } from './client-error-logging.filter';
 import { httpMetricsMiddleware } from './ops/http-metrics';
 
@@ -15,6 +16,24 @@ function exitOnConfigError(error: unknown): never {
   throw error;
 }
 
+/**
+ * Creates the app; a data folder held by another process ends this one with that message
+ * (exit 1) instead of Nest's abort and stack trace. Checked first too, so that the message is
+ * all that is printed (the lock itself is taken when the database opens).
+ */
+async function create<T>(config: AppConfig, make: () => Promise<T>): Promise<T> {
+  try {
+    if (!config.DATABASE_URL) assertEmbeddedFolderFree(embeddedDirFromConfig(config));
+    return await make();
+  } catch (error) {
+    if (error instanceof DataFolderInUseError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 /** Starts an HTTP process (api, all-in-one) and returns it listening. */
 export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplication> {
   let config;
@@ -23,7 +42,7 @@ export async function bootstrapHttp(module: Type<unknown>): Promise<INestApplica
   } catch (error) {
     exitOnConfigError(error);
   }
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
+  const app = await create(config, () => NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, abortOnError: false }));
   // Which proxies may name the client (request.ip), as the login limits per address read it.
   app.set('trust proxy', config.TRUST_PROXY);
   app.useLogger(app.get(Logger));
@@ -49,13 +68,13 @@ export async function bootstrapBackground(module: Type<unknown>): Promise<INestA
     exitOnConfigError(error);
   }
   if (config.METRICS_PORT === undefined) {
-    const app = await NestFactory.createApplicationContext(module, { bufferLogs: true });
+    const app = await create(config, () => NestFactory.createApplicationContext(module, { bufferLogs: true, abortOnError: false }));
     app.useLogger(app.get(Logger));
     app.enableShutdownHooks();
     await app.init();
     return app;
   }
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const app = await create(config, () => NestFactory.create(module, { bufferLogs: true, abortOnError: false }));
   app.useLogger(app.get(Logger));
   app.use(httpMetricsMiddleware);
   app.enableShutdownHooks();

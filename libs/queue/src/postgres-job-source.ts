@@ -1,5 +1,4 @@
-import type { Pool } from 'pg';
-import { IngestJobRepository, type ClaimedJob } from '@facecloud/storage';
+import { IngestJobRepository, type ClaimedJob, type Database } from '@facecloud/storage';
 import {
   errorMessage,
   runBatch,
@@ -15,7 +14,10 @@ export interface PostgresJobSourceOptions {
   pollIntervalMs: number;
   /** Jobs claimed and processed together. */
   batchSize: number;
-  /** A claimed job not finished within this time is handed to another worker. */
+  /**
+   * A claimed job not finished within this time is handed to another worker even though its
+   * holder is alive (stuck). A holder that died loses its jobs at once (see ClaimHolder).
+   */
   leaseSeconds: number;
   retry: RetryPolicy;
   onError?: (message: string, error: unknown) => void;
@@ -24,8 +26,10 @@ export interface PostgresJobSourceOptions {
 /**
  * Workers claim jobs straight from the `ingest_jobs` table. Used by the embedded mode and
  * by deployments without Kafka; several worker processes can share one table. A job row is
- * deleted only after its photo's result is committed, so a crash loses nothing: the lease
- * runs out and another worker claims the job again.
+ * deleted only after its photo's result is committed, so a crash loses nothing: the dead
+ * worker's claims are free as soon as its liveness lock is gone, and the next claim (another
+ * worker's, or the restarted process's first) takes them; a live worker's are never taken
+ * before their lease runs out.
  */
 export class PostgresJobSource implements IngestJobSource {
   readonly name = 'postgres';
@@ -34,10 +38,14 @@ export class PostgresJobSource implements IngestJobSource {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly pool: Pool,
+    private readonly database: Database,
     private readonly jobs: IngestJobRepository,
     private readonly options: PostgresJobSourceOptions,
   ) {}
+
+  private get pool() {
+    return this.database.pool;
+  }
 
   async start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
     this.running = true;
@@ -54,7 +62,8 @@ export class PostgresJobSource implements IngestJobSource {
     while (this.running) {
       let claimed: ClaimedJob[] = [];
       try {
-        claimed = await this.jobs.claim(this.pool, this.options.batchSize, this.options.leaseSeconds);
+        const holder = await this.database.claims.holderKey();
+        claimed = await this.jobs.claim(this.pool, this.options.batchSize, this.options.leaseSeconds, holder);
       } catch (error) {
         this.options.onError?.('could not claim ingest jobs', error);
       }

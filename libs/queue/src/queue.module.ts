@@ -55,7 +55,7 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
       onError: logError,
     });
   }
-  return new PostgresJobSource(database.pool, jobs, {
+  return new PostgresJobSource(database, jobs, {
     pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
     batchSize: config.WORKER_BATCH_SIZE,
     leaseSeconds: 300,

@@ -1,6 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
@@ -189,6 +192,44 @@ async function readTopic(kafka: Kafka, topic: string, count: number): Promise<Ar
   }
 }
 
+describe('PostgreSQL-table job source: claims of a dead worker are taken over at once (PostgreSQL)', () => {
+  let testDatabase: TestDatabase;
+
+  before(async () => {
+    testDatabase = await createTestDatabase('queue_claims');
+  });
+  after(() => testDatabase?.drop());
+
+  /** One worker process's view of the database: a pool and its claim holder. */
+  const openWorker = () => openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 2 });
+
+  test("a live worker's claims are never taken; a dead one's are, on the next claim, long before the lease", async () => {
+    const first = await openWorker();
+    const second = await openWorker();
+    try {
+      await runMigrations(first.pool);
+      const ids = await enqueuePhotos(first, 'frank', 4);
+      const lease = 300;
+      const ofFirst = await jobs.claim(first.pool, 2, lease, await first.claims.holderKey());
+      const ofSecond = await jobs.claim(second.pool, 4, lease, await second.claims.holderKey());
+      assert.equal(ofFirst.length, 2);
+      assert.deepEqual(ofSecond.map((job) => job.photoId).sort(), ids.filter((id) => !ofFirst.some((job) => job.photoId === id)).sort());
+      assert.deepEqual(await jobs.claim(second.pool, 4, lease, await second.claims.holderKey()), [], 'the first worker is alive: its jobs stay');
+      assert.equal(await jobs.countHeldByDeadHolders(second.pool), 0);
+
+      // The first worker's process ends without settling its jobs: its session, and with it the liveness lock, goes.
+      await first.close();
+      await waitUntil(async () => (await jobs.countHeldByDeadHolders(second.pool)) === 2, 5000, 'the server to end the session');
+      const takenOver = await jobs.claim(second.pool, 4, lease, await second.claims.holderKey());
+      assert.deepEqual(takenOver.map((job) => job.photoId).sort(), ofFirst.map((job) => job.photoId).sort());
+      assert.ok(takenOver.every((job) => job.attempt === 2), 'the interrupted delivery counts as an attempt');
+    } finally {
+      await first.close().catch(() => undefined);
+      await second.close();
+    }
+  });
+});
+
 describe('PostgreSQL-table job source (embedded PGlite)', () => {
   let database: Database;
 
@@ -200,7 +241,7 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
 
   test('jobs are delivered once; a failing job is retried with back-off and then given up', async () => {
     const [good, bad] = await enqueuePhotos(database, 'erin', 2);
-    const source = new PostgresJobSource(database.pool, jobs, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
+    const source = new PostgresJobSource(database, jobs, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
     const attempts = new Map<string, number[]>();
     const givenUp: IngestJob[] = [];
     await source.start(
@@ -220,6 +261,29 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
       assert.equal(await jobs.count(database.pool), 0);
     } finally {
       await source.stop();
+    }
+  });
+
+  test('a restart on the same data folder takes over the jobs the previous process held, at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'facecloud-queue-'));
+    try {
+      let embedded = await openDatabase({ embeddedDir: join(dir, 'pglite'), poolMax: 1 });
+      await runMigrations(embedded.pool);
+      await enqueuePhotos(embedded, 'gina', 3);
+      const held = await jobs.claim(embedded.pool, 3, 300, await embedded.claims.holderKey());
+      assert.equal(held.length, 3);
+      await embedded.close(); // as a crash would: the jobs are still claimed, with 300 s left on the lease
+      embedded = await openDatabase({ embeddedDir: join(dir, 'pglite'), poolMax: 1 });
+      try {
+        assert.equal(await jobs.countHeldByDeadHolders(embedded.pool), 3);
+        const again = await jobs.claim(embedded.pool, 3, 300, await embedded.claims.holderKey());
+        assert.deepEqual(again.map((job) => job.id), held.map((job) => job.id));
+        assert.deepEqual(await jobs.claim(embedded.pool, 3, 300, await embedded.claims.holderKey()), [], 'now held by a live holder');
+      } finally {
+        await embedded.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

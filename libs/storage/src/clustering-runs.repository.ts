@@ -1,3 +1,4 @@
+import { LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
 import type { Queryable } from './database';
 
 export interface ClusteringRunResult {
@@ -81,11 +82,18 @@ export class ClusteringRunRepository {
 
   /**
    * Claims the oldest queued run (or the given one) whose owner has no run in progress, with
-   * a lease; concurrent claimers skip each other's rows. Undefined when there is none.
+   * a lease, for `holder` (a ClaimHolder's number; `claimer` names the process for people);
+   * concurrent claimers skip each other's rows. Undefined when there is none.
    */
-  async claim(db: Queryable, claimer: string, leaseSeconds: number, runId?: string): Promise<ClusteringRun | undefined> {
+  async claim(
+    db: Queryable,
+    claimer: string,
+    holder: number,
+    leaseSeconds: number,
+    runId?: string,
+  ): Promise<ClusteringRun | undefined> {
     const result = await db.query<RunRow>(
-      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1,
+      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1, claim_holder = $4,
          claimed_until = now() + make_interval(secs => $2)
        WHERE r.id = (
          SELECT q.id FROM clustering_runs q
@@ -93,18 +101,32 @@ export class ClusteringRunRepository {
            AND NOT EXISTS (SELECT 1 FROM clustering_runs a WHERE a.owner_id = q.owner_id AND a.status = 'running')
          ORDER BY q.queued_at FOR UPDATE SKIP LOCKED LIMIT 1)
        RETURNING ${RUN_COLUMNS}`,
-      [claimer, leaseSeconds, runId ?? null],
+      [claimer, leaseSeconds, runId ?? null, holder],
     );
     return result.rows[0] ? toRun(result.rows[0]) : undefined;
   }
 
-  /** Marks runs whose claimer's lease ran out (the process died) as failed, so their owners can run again. */
-  async failLost(db: Queryable): Promise<number> {
-    const result = await db.query(
-      `UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = 'lease expired: the clusterer running it stopped'
-       WHERE status = 'running' AND claimed_until IS NOT NULL AND claimed_until < now()`,
+  /**
+   * Gives up runs whose clusterer is gone (its liveness lock is no longer held: at once) or
+   * whose lease ran out (alive but stuck), and queues a new run for each of their owners (or
+   * joins the one queued), so the work starts again instead of blocking the owner's next
+   * runs. Returns how many were given up.
+   */
+  async requeueLost(db: Queryable): Promise<number> {
+    const result = await db.query<{ lost: number }>(
+      `WITH lost AS (
+         UPDATE clustering_runs SET status = 'failed', finished_at = now(), claimed_until = NULL,
+           error = 'its clusterer stopped before the run finished; queued again'
+         WHERE status = 'running' AND claimed_until IS NOT NULL
+           AND (claimed_until < now() OR (claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})))
+         RETURNING owner_id, requested_by),
+       requeued AS (
+         INSERT INTO clustering_runs (owner_id, status, requested_by)
+         SELECT DISTINCT ON (owner_id) owner_id, 'queued', requested_by FROM lost ORDER BY owner_id
+         ON CONFLICT (owner_id) WHERE status = 'queued' DO NOTHING)
+       SELECT count(*)::int AS lost FROM lost`,
     );
-    return result.rowCount ?? 0;
+    return result.rows[0].lost;
   }
 
   async finish(db: Queryable, runId: string, result: ClusteringRunResult): Promise<void> {

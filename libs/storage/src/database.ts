@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
+import { ClaimHolder } from './claim-holder';
+import { DataFolderLock } from './data-folder-lock';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -12,6 +14,15 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export interface Database {
   readonly kind: DatabaseKind;
   readonly pool: Pool;
+  /** This process as a claimer of jobs and runs, with liveness others can see (see ClaimHolder). */
+  readonly claims: ClaimHolder;
+  /** Embedded only: this process's exclusive lock on the data folder. */
+  readonly folderLock?: DataFolderLock;
+  /**
+   * Embedded only: a consistent copy of the database, as a gzipped tar PGlite can start from
+   * (restoreEmbeddedDatabase), taken between transactions after a checkpoint.
+   */
+  backup?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -31,31 +42,120 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', (error) => new Logger('Database').warn(`idle database connection lost: ${error.message}`));
     // Fail fast on a wrong URL instead of on the first request.
     await pool.query('SELECT 1');
-    return { kind: 'postgres', pool, close: () => pool.end() };
+    const claims = new ClaimHolder(pool, options.url);
+    return {
+      kind: 'postgres',
+      pool,
+      claims,
+      close: async () => {
+        await claims.close();
+        await pool.end();
+      },
+    };
   }
   return openEmbeddedDatabase(options.embeddedDir);
 }
 
-async function openEmbeddedDatabase(dir: string): Promise<Database> {
+/** The lock file of an embedded database folder: beside it, so that it is never part of a backup. */
+export function embeddedLockPath(dir: string): string {
+  return `${resolve(dir)}.lock`;
+}
+
+/**
+ * Fails with DataFolderInUseError, naming the holder, when another process holds the embedded
+ * folder now; a start-up checks this before anything else (openDatabase still takes the lock).
+ */
+export function assertEmbeddedFolderFree(dir: string): void {
+  if (dir.startsWith('memory://') || !existsSync(embeddedLockPath(dir))) return;
+  DataFolderLock.assertFree(resolve(dir), embeddedLockPath(dir));
+}
+
+/**
+ * Takes the folder's lock before anything reads or writes it; throws DataFolderInUseError,
+ * naming the holder, when another process (or another opener in this one) has it.
+ */
+function lockEmbeddedFolder(dataDir: string): DataFolderLock {
+  mkdirSync(resolve(dataDir, '..'), { recursive: true });
+  return DataFolderLock.acquire(dataDir, embeddedLockPath(dataDir));
+}
+
+async function loadPGlite() {
   // PGlite is ESM-first; its CommonJS builds are loaded lazily so production processes
   // never pay for the WASM runtime.
   const { PGlite } = await import('@electric-sql/pglite');
   const { vector } = await import('@electric-sql/pglite-pgvector');
+  return { PGlite, extensions: { vector } };
+}
+
+async function openEmbeddedDatabase(dir: string): Promise<Database> {
+  const { PGlite, extensions } = await loadPGlite();
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
-  const dataDir = dir.startsWith('memory://') ? dir : resolve(dir);
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, { extensions: { vector } });
+  const inMemory = dir.startsWith('memory://');
+  const dataDir = inMemory ? dir : resolve(dir);
+  const folderLock = inMemory ? undefined : lockEmbeddedFolder(dataDir);
+  let pglite;
+  try {
+    if (!inMemory) mkdirSync(dataDir, { recursive: true });
+    pglite = await PGlite.create(dataDir, { extensions });
+  } catch (error) {
+    folderLock?.release();
+    throw error;
+  }
   // PGlite is a single session: more than one pooled connection would interleave
   // transactions, so the pool is capped at one and callers queue.
   const pool = new Pool({ ...createPgConfig(pglite), max: 1 } as ConstructorParameters<typeof Pool>[0]);
+  const claims = new ClaimHolder(pool, undefined);
+  const engine = pglite;
   return {
     kind: 'pglite',
     pool,
+    claims,
+    folderLock,
+    backup: async () => {
+      // Holding the pool's only connection: no statement or transaction of this process runs
+      // meanwhile; the checkpoint puts everything committed into the files the dump copies.
+      const client = await pool.connect();
+      try {
+        await client.query('CHECKPOINT');
+        return await engine.dumpDataDir('gzip');
+      } finally {
+        client.release();
+      }
+    },
     close: async () => {
-      await pool.end();
-      await pglite.close();
+      try {
+        await claims.close();
+        await pool.end();
+        await engine.close();
+      } finally {
+        folderLock?.release();
+      }
     },
   };
+}
+
+/**
+ * Creates an embedded database folder from a backup (Database.backup's tar). The folder must
+ * be new or empty, and is locked while it is written, so no service can be running on it;
+ * `whileLocked` runs after the database is written, before the lock is released (e.g. to put
+ * the originals back before any service can start on the folder).
+ */
+export async function restoreEmbeddedDatabase(dir: string, backup: Blob, whileLocked?: () => Promise<void>): Promise<void> {
+  const dataDir = resolve(dir);
+  const lock = lockEmbeddedFolder(dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    if (readdirSync(dataDir).length > 0) {
+      throw new Error(`${dataDir} is not empty: restore only into a new folder (move the current one away first)`);
+    }
+    const { PGlite, extensions } = await loadPGlite();
+    const pglite = await PGlite.create(dataDir, { extensions, loadDataDir: backup });
+    await pglite.query('SELECT 1');
+    await pglite.close();
+    await whileLocked?.();
+  } finally {
+    lock.release();
+  }
 }
 
 /** Anything that runs SQL: the pool, or a client inside a transaction. */

@@ -1,4 +1,16 @@
-export { isDatabaseUnavailable, openDatabase, withTransaction, type Database, type DatabaseKind, type Queryable } from './database';
+export {
+  assertEmbeddedFolderFree,
+  embeddedLockPath,
+  isDatabaseUnavailable,
+  openDatabase,
+  restoreEmbeddedDatabase,
+  withTransaction,
+  type Database,
+  type DatabaseKind,
+  type Queryable,
+} from './database';
+export { DataFolderInUseError, DataFolderLock, type DataFolderHolder } from './data-folder-lock';
+export { ClaimHolder, CLAIM_LOCK_SPACE, LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
 export { runMigrations, migrationsDir } from './migrate';
 export { toVectorParam, parseVector } from './vector';
 export { LocalBlobStore, removeFilesModifiedBefore, sha256OfFile, type BlobStore } from './blob-store';
@@ -54,4 +66,4 @@ export {
   type ExportedFace,
 } from './operations.repository';
 export { UserRepository, type User, type ApiToken, type NewToken, type TokenKind } from './users.repository';
-export { StorageModule, DATABASE, BLOB_STORE, openDatabaseFromConfig, blobDirFromConfig } from './storage.module';
+export { StorageModule, DATABASE, BLOB_STORE, openDatabaseFromConfig, blobDirFromConfig, embeddedDirFromConfig } from './storage.module';

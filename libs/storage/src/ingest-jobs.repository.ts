@@ -1,3 +1,4 @@
+import { LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
 import type { Queryable } from './database';
 
 export interface ClaimedJob {
@@ -49,20 +50,33 @@ export class IngestJobRepository {
   }
 
   /**
-   * Leases up to `limit` due jobs. SKIP LOCKED lets several workers claim side by side; a
-   * worker that dies loses its lease after `leaseSeconds` and the job is claimed again.
+   * Leases up to `limit` due jobs for `holder` (a ClaimHolder's number). SKIP LOCKED lets
+   * several workers claim side by side. A job is free when nobody claimed it, when its
+   * holder's process is gone (its liveness lock is no longer held: taken over at once), or
+   * when its lease ran out (a holder alive but stuck).
    */
-  async claim(db: Queryable, limit: number, leaseSeconds: number): Promise<ClaimedJob[]> {
+  async claim(db: Queryable, limit: number, leaseSeconds: number, holder: number): Promise<ClaimedJob[]> {
     const result = await db.query<JobRow>(
-      `UPDATE ingest_jobs SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+      `UPDATE ingest_jobs SET claimed_until = now() + make_interval(secs => $2), claim_holder = $3, attempts = attempts + 1
        WHERE id IN (
          SELECT id FROM ingest_jobs
-         WHERE available_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+         WHERE available_at <= now()
+           AND (claimed_until IS NULL OR claimed_until < now()
+             OR (claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})))
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING id, photo_id, owner_id, attempts`,
-      [limit, leaseSeconds],
+      [limit, leaseSeconds, holder],
     );
     return result.rows.map(toJob).sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** Jobs claimed by a holder whose process is gone: work a restart (or any live worker) takes over now. */
+  async countHeldByDeadHolders(db: Queryable): Promise<number> {
+    const result = await db.query<{ count: string }>(
+      `SELECT count(*) FROM ingest_jobs
+       WHERE claimed_until >= now() AND claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})`,
+    );
+    return Number(result.rows[0].count);
   }
 
   async complete(db: Queryable, jobId: string): Promise<void> {
@@ -72,7 +86,7 @@ export class IngestJobRepository {
   /** Puts a failed job back, due again after `delayMs`. */
   async retryLater(db: Queryable, jobId: string, delayMs: number, error: string): Promise<void> {
     await db.query(
-      `UPDATE ingest_jobs SET claimed_until = NULL, available_at = now() + make_interval(secs => $2), last_error = $3
+      `UPDATE ingest_jobs SET claimed_until = NULL, claim_holder = NULL, available_at = now() + make_interval(secs => $2), last_error = $3
        WHERE id = $1`,
       [jobId, delayMs / 1000, error],
     );

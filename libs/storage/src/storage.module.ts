@@ -14,10 +14,15 @@ import { PhotoRepository } from './photos.repository';
 export const DATABASE = Symbol('DATABASE');
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
+/** The embedded database's folder under DATA_DIR. */
+export function embeddedDirFromConfig(config: AppConfig): string {
+  return join(config.DATA_DIR, 'pglite');
+}
+
 export function openDatabaseFromConfig(config: AppConfig): Promise<Database> {
   return openDatabase({
     url: config.DATABASE_URL,
-    embeddedDir: join(config.DATA_DIR, 'pglite'),
+    embeddedDir: embeddedDirFromConfig(config),
     poolMax: config.DATABASE_POOL_MAX,
   });
 }

@@ -129,12 +129,13 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
   test('a claimed job is leased: not handed out twice until released', async () => {
     const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'c'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
     await jobs.enqueue(database.pool, photo.id, owner);
-    const [claimed] = await jobs.claim(database.pool, 10, 60);
+    const holder = await database.claims.holderKey();
+    const [claimed] = await jobs.claim(database.pool, 10, 60, holder);
     assert.equal(claimed.photoId, photo.id);
     assert.equal(claimed.attempt, 1);
-    assert.deepEqual(await jobs.claim(database.pool, 10, 60), []);
+    assert.deepEqual(await jobs.claim(database.pool, 10, 60, holder), []);
     await jobs.retryLater(database.pool, claimed.id, 0, 'transient');
-    const [again] = await jobs.claim(database.pool, 10, 60);
+    const [again] = await jobs.claim(database.pool, 10, 60, holder);
     assert.equal(again.attempt, 2);
     await jobs.complete(database.pool, again.id);
     assert.equal(await jobs.count(database.pool), 0);
