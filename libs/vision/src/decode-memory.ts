@@ -12,7 +12,14 @@
  *   pixel, measured from 4 to 36 MP.
  * The figures match the measured growth of the process (npm run bench -- decode-memory).
  */
-import type { Metadata } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
+
+// libvips keeps its last 100 operations for reuse, and a cached JPEG load keeps its decoder,
+// progressive coefficients included, uncounted by the cache's 50 MB limit: each progressive
+// 10000×10000 JPEG decoded left 300–570 MiB behind until evicted. Photos are decoded once per
+// request, never reused, so the cache only ever held memory. (Process-wide: set wherever this
+// module is loaded, i.e. by every path that decodes user images.)
+sharp.cache(false);
 
 /** Default limit of decoder memory per process (DECODE_MAX_MEMORY_BYTES): 512 MiB. */
 export const DEFAULT_DECODE_MAX_MEMORY_BYTES = 512 * 1024 * 1024;
