@@ -27,6 +27,8 @@ interface DecodeCase {
   encoding: Encoding;
   /** Images sent at once (distinct images: identical bytes would be deduplicated). */
   parallel: number;
+  /** Settings of the process on top of the defaults, shown with the row. */
+  env?: Record<string, string>;
 }
 
 interface PhaseResult {
@@ -78,6 +80,8 @@ export const decodeMemorySuite: BenchSuite = {
           { encoding: 'baseline 4:4:4', parallel: 1 },
           { encoding: 'baseline 4:4:4', parallel: 4 },
           { encoding: 'progressive 4:2:0', parallel: 4 },
+          // The same with a limit no decode reaches: what the shared limit saves when they come at once.
+          { encoding: 'progressive 4:2:0', parallel: 4, env: { DECODE_MAX_MEMORY_BYTES: String(64 * 1024 ** 3) } },
         ];
     const imagesDir = await mkdtemp(join(tmpdir(), 'facecloud-decode-bench-'));
     const results: CaseResult[] = [];
@@ -113,7 +117,7 @@ export const decodeMemorySuite: BenchSuite = {
     const rows = [
       ['image', 'at once', 'file MB', 'RSS at start MiB', 'upload', 'peak upload MiB', 'ingest', 'peak ingest MiB', 'preview', 'peak preview MiB', 'peak above start MiB', 'seconds up/ingest/preview'],
       ...results.map((result) => [
-        `${result.encoding} ${result.side}×${result.side}`,
+        `${result.encoding} ${result.side}×${result.side}${Object.entries(result.env ?? {}).map(([name, value]) => `, ${name}=${value}`).join('')}`,
         String(result.parallel),
         (result.fileBytes[0] / 1e6).toFixed(2),
         result.startRssMiB.toFixed(0),
@@ -141,7 +145,15 @@ async function measureCase(decodeCase: DecodeCase, side: number, paths: string[]
   const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-decode-bench-data-'));
   let service: RunningService | undefined;
   try {
-    const env = { DATA_DIR: dataDir, DATABASE_URL: '', KAFKA_BROKERS: '', CLUSTER_INTERVAL_SECONDS: '3600', WORKER_POLL_INTERVAL_MS: '100', LOG_LEVEL: 'info' };
+    const env = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      KAFKA_BROKERS: '',
+      CLUSTER_INTERVAL_SECONDS: '3600',
+      WORKER_POLL_INTERVAL_MS: '100',
+      LOG_LEVEL: 'info',
+      ...decodeCase.env,
+    };
     await provisionUsers(env, [USER]);
     service = await startService('all-in-one', env, 120_000);
     const { baseUrl, pid } = service;
