@@ -10,6 +10,8 @@ export interface RunningService {
   baseUrl?: string;
   /** Every log line so far, for assertions and for failure messages. */
   logs: string[];
+  /** The process id, to read its memory from /proc. */
+  pid: number;
   /** Graceful: SIGTERM, then wait for the process to finish its work and exit. */
   stop(): Promise<void>;
   /** A crash: SIGKILL, no chance to finish or commit anything. */
@@ -63,6 +65,7 @@ export async function startService(app: AppName, env: Record<string, string>, ti
   return {
     baseUrl,
     logs,
+    pid: child.pid!,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');

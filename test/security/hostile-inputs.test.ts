@@ -8,6 +8,7 @@ import { startService, type RunningService } from '../e2e/service-process';
 import { generated, hostileDir, hostileFilesDir } from '../fixtures/hostile/generate';
 import { asUser, provisionUsers } from '../support/auth';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { processMemory, resetPeakRss } from '../support/process-memory';
 
 /**
  * The hostile-input corpus (test/fixtures/hostile/manifest.json) against the real server
@@ -194,12 +195,32 @@ describe('hostile and broken inputs (all-in-one, PostgreSQL)', () => {
     assert.deepEqual(failures, []);
   });
 
+  test('a 10000×10000 progressive JPEG is refused without decoding: the server grows by under 200 MiB, not 573', async (t) => {
+    const before = await processMemory(service.pid);
+    if (!before || !(await resetPeakRss(service.pid))) {
+      t.skip('needs Linux /proc/<pid>/status and clear_refs to read the server’s peak memory');
+      return;
+    }
+    const form = new FormData();
+    const bytes = await generated['progressive-10000x10000.jpg']({ maxFileBytes: MAX_FILE_BYTES });
+    form.append('photos', new Blob([bytes], { type: 'image/jpeg' }), 'progressive.jpg');
+    const response = await fetch(`${service.baseUrl}/photos`, { method: 'POST', body: form, headers: asUser(USER) });
+    const answer = await response.text();
+    // A decode, had one started, would still be running or just over: allow it time to show.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = (await processMemory(service.pid))!;
+    const growthMiB = after.peakRssMiB - before.rssMiB;
+    assert.ok(growthMiB < 200, `the server's peak RSS grew by ${growthMiB.toFixed(0)} MiB (answer ${response.status})`);
+    assert.equal(response.status, 415, answer);
+  });
+
   test('each refusal is logged with its reason', () => {
     assert.ok(
       service.logs.some((line) => line.includes('→ 415') && line.includes('no file was accepted')),
       'a refused upload is logged',
     );
     assert.ok(service.logs.some((line) => line.includes('rejected upload') && line.includes('file name')));
+    assert.ok(service.logs.some((line) => line.includes('rejected upload') && line.includes('needs about 573 MiB to decode')));
   });
 });
 

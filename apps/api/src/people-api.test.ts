@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,14 +103,16 @@ for (const engine of engines) describe(`people API on ${engine.name}`, () => {
     return { status: response.status, headers: response.headers, body };
   }
 
-  async function addPhoto(ownerId: string, key: string, fixture?: string): Promise<string> {
+  /** A photo row, with its original from a fixture file (by name) or given bytes. */
+  async function addPhoto(ownerId: string, key: string, fixture?: string | Buffer): Promise<string> {
     let sha256 = randomBytes(32).toString('hex');
     let byteSize = 1000;
     if (fixture) {
       const incoming = join(dataDir, 'blobs', '.incoming');
       await mkdir(incoming, { recursive: true });
       const temp = join(incoming, `${key}-${randomBytes(4).toString('hex')}`);
-      await copyFile(join(fixturesDir, 'photos', fixture), temp);
+      if (typeof fixture === 'string') await copyFile(join(fixturesDir, 'photos', fixture), temp);
+      else await writeFile(temp, fixture);
       ({ sha256, byteSize } = await app.get<BlobStore>(BLOB_STORE).putFile(temp));
     }
     const result = await database.pool.query<{ id: string }>(
@@ -158,6 +160,8 @@ for (const engine of engines) describe(`people API on ${engine.name}`, () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       MIGRATE_ON_START: 'true',
+      // The smallest allowed, so that a 2000×2000 progressive JPEG (23 MiB of coefficients) is over it.
+      DECODE_MAX_MEMORY_BYTES: String(16 * 1024 * 1024),
     });
     app = await bootstrapHttp(ApiModule);
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -394,6 +398,23 @@ for (const engine of engines) describe(`people API on ${engine.name}`, () => {
     const defaultSize = await sharp((await call('GET', `/photos/${lib.photos.group}/preview`)).body as Buffer).metadata();
     assert.equal(Math.max(defaultSize.width!, defaultSize.height!), Math.min(1024, Math.max(original.info.width, original.info.height)));
     assert.equal((await call('GET', `/photos/${lib.photos.group}/preview?size=4096`)).status, 400);
+  });
+
+  test('GET /photos/:id/preview of a stored progressive JPEG over DECODE_MAX_MEMORY_BYTES: 422 with the reason, not a decode', async () => {
+    const progressive = (side: number) =>
+      sharp({ create: { width: side, height: side, channels: 3, background: '#567' } })
+        .jpeg({ progressive: true, chromaSubsampling: '4:4:4' })
+        .toBuffer();
+    const over = await addPhoto(owner, 'progressiveOver', await progressive(2000));
+    const refused = await call('GET', `/photos/${over}/preview?size=300`);
+    assert.equal(refused.status, 422);
+    assert.match(refused.body.message, /progressive JPEG of 2000×2000 pixels needs about 23 MiB to decode, over the limit of 16 MiB/);
+    assert.doesNotMatch(refused.headers.get('cache-control') ?? '', /immutable/, 'a refusal is not cached as the preview');
+
+    const under = await addPhoto(owner, 'progressiveUnder', await progressive(1000));
+    const preview = await call('GET', `/photos/${under}/preview?size=300`);
+    assert.equal(preview.status, 200);
+    assert.equal((await sharp(preview.body as Buffer).metadata()).width, 300);
   });
 
   test('GET /faces/:id/thumbnail: ETag, Cache-Control and 304', async () => {

@@ -94,6 +94,11 @@ export const configSchema = z.object({
   UPLOAD_MAX_FILES: int(1, 1000).default(50),
   /** Decoder refuses images with more pixels than this (decompression bombs). */
   DECODE_MAX_INPUT_PIXELS: int(1, 1_000_000_000).default(100_000_000),
+  /**
+   * Decoder memory of the images that cannot be streamed (progressive JPEG, interlaced PNG,
+   * HEIF): one needing more is refused; the decodes of a process together stay under it.
+   */
+  DECODE_MAX_MEMORY_BYTES: int(16 * 1024 * 1024, 64 * 1024 ** 3).default(512 * 1024 * 1024),
   /** Working resolution: photos are shrunk on load so the long side is at most this. */
   DETECT_MAX_SIDE: int(64, 8192).default(1024),
   DETECT_MIN_FACE_PX: int(12, 1000).default(40),

@@ -26,7 +26,11 @@ function faceAnalyzerOptions(config: AppConfig): FaceAnalyzerOptions {
       intraOpThreads: config.ORT_INTRA_OP_THREADS || undefined,
       logger: new Logger('Vision'),
     },
-    decode: { maxSide: config.DETECT_MAX_SIDE, maxInputPixels: config.DECODE_MAX_INPUT_PIXELS },
+    decode: {
+      maxSide: config.DETECT_MAX_SIDE,
+      maxInputPixels: config.DECODE_MAX_INPUT_PIXELS,
+      maxMemoryBytes: config.DECODE_MAX_MEMORY_BYTES,
+    },
     detector: {
       minFaceSize: config.DETECT_MIN_FACE_PX,
       maxFaces: config.DETECT_MAX_FACES,

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { metrics } from '@facecloud/metrics';
 import { IngestJobNotifier } from '@facecloud/queue';
+import { decodeMemoryEstimate, decodeMemoryProblem, withDecodeMemory } from '@facecloud/vision';
 import {
   BLOB_STORE,
   DATABASE,
@@ -70,7 +71,7 @@ export class PhotoUploadService {
     return { fileName, outcome: created ? 'accepted' : 'duplicate', photoId: photo.id, status: photo.status };
   }
 
-  /** Reads only the header: cheap, and refuses bombs before any pixel is decoded. */
+  /** Refuses bombs and images too costly to decode from the header, before any pixel is decoded. */
   private async inspect(path: string): Promise<{ format: string } | { problem: string }> {
     let metadata;
     try {
@@ -89,13 +90,19 @@ export class PhotoUploadService {
         problem: `image is ${metadata.width}×${metadata.height} pixels, over the limit of ${this.config.DECODE_MAX_INPUT_PIXELS}`,
       };
     }
-    // The header alone passes truncated files: decoding (shrunk on load, cheap for JPEG) with
-    // the worker's strictness refuses them here instead of leaving a photo to fail later.
+    const maxMemoryBytes = this.config.DECODE_MAX_MEMORY_BYTES;
+    const memoryProblem = decodeMemoryProblem(metadata, maxMemoryBytes);
+    if (memoryProblem) return { problem: memoryProblem };
+    // The header alone passes truncated files: decoding (shrunk on load, cheap for baseline
+    // JPEG) with the worker's strictness refuses them here instead of leaving a photo to fail
+    // later. Images that cannot be streamed wait their turn in the process's decoder memory.
     try {
-      await sharp(path, { failOn: 'error', limitInputPixels: this.config.DECODE_MAX_INPUT_PIXELS })
-        .resize({ width: 256, height: 256, fit: 'inside', withoutEnlargement: true })
-        .raw()
-        .toBuffer();
+      await withDecodeMemory(decodeMemoryEstimate(metadata)?.bytes ?? 0, maxMemoryBytes, () =>
+        sharp(path, { failOn: 'error', limitInputPixels: this.config.DECODE_MAX_INPUT_PIXELS })
+          .resize({ width: 256, height: 256, fit: 'inside', withoutEnlargement: true })
+          .raw()
+          .toBuffer(),
+      );
     } catch {
       return { problem: 'image data is truncated or corrupt' };
     }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { decodeMemoryEstimate, decodeMemoryProblem, withDecodeMemory } from '@facecloud/vision';
 import { BLOB_STORE, DATABASE, PhotoRepository, type BlobStore, type Database } from '@facecloud/storage';
 
 export interface PhotoPreview {
@@ -28,12 +29,27 @@ export class PhotoPreviewService {
     if (!photo) return undefined;
     return {
       etag: `"${photo.sha256}-${size}"`,
-      render: async () =>
-        sharp(await this.blobs.readBuffer(photo.sha256), { limitInputPixels: this.config.DECODE_MAX_INPUT_PIXELS })
-          .rotate()
-          .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
-          .jpeg({ quality: 82, mozjpeg: false })
-          .toBuffer(),
+      render: async () => this.render(await this.blobs.readBuffer(photo.sha256), size),
     };
+  }
+
+  /**
+   * Shrunk on load where the format allows; an image that cannot be streamed waits its turn
+   * in the process's decoder memory, and one over the limit (stored before the limit was
+   * lowered) is refused rather than decoded.
+   */
+  private async render(original: Buffer, size: number): Promise<Buffer> {
+    const maxMemoryBytes = this.config.DECODE_MAX_MEMORY_BYTES;
+    const pipeline = sharp(original, { limitInputPixels: this.config.DECODE_MAX_INPUT_PIXELS });
+    const metadata = await pipeline.metadata();
+    const memoryProblem = decodeMemoryProblem(metadata, maxMemoryBytes);
+    if (memoryProblem) throw new Error(memoryProblem);
+    return withDecodeMemory(decodeMemoryEstimate(metadata)?.bytes ?? 0, maxMemoryBytes, () =>
+      pipeline
+        .rotate()
+        .resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 82, mozjpeg: false })
+        .toBuffer(),
+    );
   }
 }

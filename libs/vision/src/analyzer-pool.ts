@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ImageDecodeError } from './decode';
+import { decodeMemoryBudgetState } from './decode-memory';
 import type { FaceAnalyzerOptions, PhotoAnalysis, PhotoAnalyzer } from './face-analyzer';
 import type { ExecutionProvider } from './onnx-session';
 import type { VisionStage } from './stage-timer';
@@ -32,6 +33,8 @@ export interface FaceAnalyzerPoolOptions extends FaceAnalyzerOptions {
 /** The analyzer options a thread receives: functions cannot cross threads, so the pool relays logs and stage times. */
 export type ThreadOptions = Omit<FaceAnalyzerOptions, 'stageTimer' | 'runtime'> & {
   runtime: Omit<FaceAnalyzerOptions['runtime'], 'logger'>;
+  /** The process's decoder-memory budget, shared (not copied) so that all threads count against one. */
+  decodeMemoryBudget: SharedArrayBuffer;
 };
 
 interface SerializedError {
@@ -96,7 +99,7 @@ export class FaceAnalyzerPool implements PhotoAnalyzer {
     const { logger: _logger, ...runtime } = options.runtime;
     const planned = options.threads ?? defaultAnalyzerThreads();
     const intraOpThreads = runtime.intraOpThreads ?? Math.max(1, Math.floor(cpus().length / planned));
-    const threadOptions: ThreadOptions = { ...rest, runtime: { ...runtime, intraOpThreads } };
+    const threadOptions: ThreadOptions = { ...rest, runtime: { ...runtime, intraOpThreads }, decodeMemoryBudget: decodeMemoryBudgetState() };
     const first = await startThread(threadOptions, options);
     const pool = new FaceAnalyzerPool(options, threadOptions, first.ready.embedderName, first.ready.executionProvider);
     pool.adopt(first.worker);

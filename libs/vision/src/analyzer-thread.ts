@@ -4,6 +4,7 @@
  * (analyzer-pool.ts); nothing else should start this file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { adoptDecodeMemoryBudget } from './decode-memory';
 import { FaceAnalyzer, type FaceAnalyzerOptions } from './face-analyzer';
 import type { VisionStage } from './stage-timer';
 import type { PoolRequest, ThreadMessage, ThreadOptions } from './analyzer-pool';
@@ -13,9 +14,11 @@ async function main(): Promise<void> {
   if (!port) throw new Error('analyzer-thread must run as a worker thread');
   const post = (message: ThreadMessage) => port.postMessage(message);
   const stages: Array<[VisionStage, number]> = [];
+  const { decodeMemoryBudget, ...analyzerOptions } = workerData as ThreadOptions;
+  adoptDecodeMemoryBudget(decodeMemoryBudget);
   const options: FaceAnalyzerOptions = {
-    ...(workerData as ThreadOptions),
-    runtime: { ...(workerData as ThreadOptions).runtime, logger: { warn: (message) => post({ type: 'warn', message }) } },
+    ...analyzerOptions,
+    runtime: { ...analyzerOptions.runtime, logger: { warn: (message) => post({ type: 'warn', message }) } },
     stageTimer: { record: (stage, milliseconds) => stages.push([stage, milliseconds]) },
   };
   let analyzer: FaceAnalyzer;

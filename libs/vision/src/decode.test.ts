@@ -87,3 +87,18 @@ test('decodePhoto refuses garbage, empty input and non-photo formats with ImageD
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
   await assert.rejects(decodePhoto(svg, LIMITS), /unsupported image format/);
 });
+
+test('decodePhoto refuses a progressive JPEG whose coefficients need more than maxMemoryBytes; the baseline one decodes', async () => {
+  const image = () => sharp({ create: { width: 1000, height: 1000, channels: 3, background: '#567' } });
+  const progressive = await image().jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer();
+  const baseline = await image().jpeg({ chromaSubsampling: '4:4:4' }).toBuffer();
+  // 1000×1000 × 3 planes × 2 bytes = 5.7 MiB of coefficients, over a 4 MiB limit.
+  const limits = { ...LIMITS, maxSide: 100, maxMemoryBytes: 4 * 1024 * 1024 };
+  await assert.rejects(decodePhoto(progressive, limits), (error) => {
+    assert.ok(error instanceof ImageDecodeError);
+    assert.equal(error.message, 'progressive JPEG of 1000×1000 pixels needs about 6 MiB to decode, over the limit of 4 MiB');
+    return true;
+  });
+  assert.equal((await decodePhoto(baseline, limits)).image.width, 100);
+  assert.equal((await decodePhoto(progressive, { ...limits, maxMemoryBytes: 8 * 1024 * 1024 })).image.width, 100);
+});

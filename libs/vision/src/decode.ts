@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { DEFAULT_DECODE_MAX_MEMORY_BYTES, decodeMemoryEstimate, decodeMemoryProblem, withDecodeMemory } from './decode-memory';
 import type { RgbImage } from './image';
 
 /** The photo could not be turned into pixels: corrupt, unsupported format, or too many pixels. */
@@ -14,6 +15,12 @@ export interface DecodeOptions {
   maxSide: number;
   /** Refuse inputs whose declared width × height exceeds this (decompression bombs). */
   maxInputPixels: number;
+  /**
+   * Decoder memory for images that cannot be streamed (progressive JPEG, interlaced PNG,
+   * HEIF): one over this is refused, and the decodes of the process together stay under it,
+   * waiting for each other (decode-memory.ts). Default DEFAULT_DECODE_MAX_MEMORY_BYTES.
+   */
+  maxMemoryBytes?: number;
 }
 
 export interface DecodedPhoto {
@@ -49,10 +56,14 @@ export async function decodePhoto(input: Buffer, opts: DecodeOptions): Promise<D
       `image has ${metadata.width}x${metadata.height} pixels, more than the limit of ${opts.maxInputPixels}`,
     );
   }
+  const maxMemoryBytes = opts.maxMemoryBytes ?? DEFAULT_DECODE_MAX_MEMORY_BYTES;
+  const memoryProblem = decodeMemoryProblem(metadata, maxMemoryBytes);
+  if (memoryProblem) throw new ImageDecodeError(memoryProblem);
   const originalWidth = metadata.autoOrient.width;
   const originalHeight = metadata.autoOrient.height;
 
-  const { data, info } = await pipeline
+  const decodeBytes = decodeMemoryEstimate(metadata)?.bytes ?? 0;
+  const { data, info } = await withDecodeMemory(decodeBytes, maxMemoryBytes, () => pipeline
     // For JPEG, a downscaling resize lets libjpeg decode at 1/2, 1/4 or 1/8 size (shrink-on-load).
     .resize({ width: opts.maxSide, height: opts.maxSide, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
@@ -61,7 +72,8 @@ export async function decodePhoto(input: Buffer, opts: DecodeOptions): Promise<D
     .toBuffer({ resolveWithObject: true })
     .catch((error: unknown) => {
       throw new ImageDecodeError(`cannot decode image: ${errorMessage(error)}`, { cause: error });
-    });
+    }),
+  );
   if (info.channels !== 3) {
     throw new ImageDecodeError(`decoder produced ${info.channels} channels instead of 3`);
   }
@@ -80,6 +92,9 @@ function validateOptions(opts: DecodeOptions): void {
   }
   if (!Number.isInteger(opts.maxInputPixels) || opts.maxInputPixels < 1) {
     throw new RangeError(`maxInputPixels must be a positive integer, got ${opts.maxInputPixels}`);
+  }
+  if (opts.maxMemoryBytes !== undefined && !(Number.isInteger(opts.maxMemoryBytes) && opts.maxMemoryBytes >= 1)) {
+    throw new RangeError(`maxMemoryBytes must be a positive integer, got ${opts.maxMemoryBytes}`);
   }
 }
 

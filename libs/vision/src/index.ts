@@ -1,6 +1,14 @@
 export type { RgbImage, Point, Box } from './image';
 export { ImageDecodeError, decodePhoto, type DecodeOptions, type DecodedPhoto } from './decode';
 export {
+  DEFAULT_DECODE_MAX_MEMORY_BYTES,
+  decodeMemoryEstimate,
+  decodeMemoryInUse,
+  decodeMemoryProblem,
+  withDecodeMemory,
+  type DecodeMemoryEstimate,
+} from './decode-memory';
+export {
   openOnnxSessions,
   type OnnxRuntimeOptions,
   type ExecutionProvider,
