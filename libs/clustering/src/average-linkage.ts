@@ -9,15 +9,17 @@
  * of point pairs at similarity ≥ t (exact when the graph holds every such pair, as the caller
  * builds it up to a few thousand points; a k-nearest-neighbour graph above).
  *
- * Merging: rounds of reciprocal nearest neighbours (each cluster's best candidate by average
- * similarity; pairs that pick each other merge). Average linkage is reducible, so merging every
- * reciprocal pair at once gives the same clusters as merging the single best pair at a time
- * (the textbook algorithm) would. A merge that would put two points of one group (photo)
+ * Merging: the nearest-neighbour chain (Murtagh 1983): follow each cluster's best candidate by
+ * average similarity until two clusters pick each other, and merge them. Average linkage is
+ * reducible, so merging reciprocal nearest neighbours in any order gives the same clusters as
+ * merging the single best pair at a time (the textbook algorithm) would; and each step is one
+ * look over one cluster's candidates. A merge that would put two points of one group (photo)
  * together is not a candidate.
  *
  * Written here because the JavaScript clustering packages (hdbscan-ts, ml-hclust) hold an n×n
  * distance matrix and know no cannot-link constraints.
  */
+import { findRoot } from './union-find';
 
 export interface LinkageInput {
   /** n unit vectors of `dimension` floats, back to back. */
@@ -36,8 +38,8 @@ export interface LinkageResult {
   clusterCount: number;
   /** Merges made. */
   merges: number;
-  /** Reciprocal-nearest-neighbour rounds run. */
-  rounds: number;
+  /** Nearest-neighbour-chain steps taken (one look over a cluster's candidates each). */
+  steps: number;
 }
 
 /** Clusters whose members average at least `threshold` cosine similarity to each other merge; singletons get label -1. */
@@ -47,49 +49,54 @@ export function averageLinkage(input: LinkageInput, threshold: number): LinkageR
   const clusters = new ClusterSet(points, dimension, group);
   const adjacency = buildAdjacency(n, input.edgeA, input.edgeB, (a, b) => dot(points, a, points, b, dimension) >= threshold);
 
-  const best = new Int32Array(n).fill(-1);
-  let dirty: number[] = [];
-  for (let c = 0; c < n; c++) if (adjacency.degree(c) > 0) dirty.push(c);
+  // Nearest-neighbour chain: follow each cluster's most alike candidate until two clusters are
+  // each other's, merge those, go on from the rest of the chain. Every step is one look over a
+  // cluster's candidates, and no other cluster's choice has to be kept up to date.
+  const finished = new Uint8Array(n);
+  const active: number[] = [];
+  for (let c = n - 1; c >= 0; c--) if (adjacency.degree(c) > 0) active.push(c);
+  const chain: number[] = [];
   let merges = 0;
-  let rounds = 0;
-  while (dirty.length > 0) {
-    rounds++;
-    for (const c of dirty) {
-      if (clusters.find(c) !== c) continue;
-      best[c] = bestCandidate(c, clusters, adjacency, threshold);
+  let steps = 0;
+  while (active.length > 0 || chain.length > 0) {
+    if (chain.length === 0) {
+      const start = active.pop()!;
+      if (clusters.find(start) === start && !finished[start]) chain.push(start);
+      continue;
     }
-    const next = new Set<number>();
-    for (const c of dirty) {
-      const e = best[c];
-      // Either side may find the pair; the first merges it, and the other is no root any more.
-      if (e < 0 || best[e] !== c || clusters.find(c) !== c || clusters.find(e) !== e) continue;
-      const root = clusters.union(c, e);
-      const other = root === c ? e : c;
-      adjacency.absorb(root, other);
-      best[root] = best[other] = -1;
+    steps++;
+    const c = chain[chain.length - 1];
+    const previous = chain.length >= 2 ? chain[chain.length - 2] : -1;
+    const next = bestCandidate(c, clusters, adjacency, threshold, previous);
+    if (next < 0) {
+      // Nothing reaches the threshold now, and merges elsewhere only lower its averages.
+      finished[c] = 1;
+      chain.pop();
+    } else if (next === previous) {
+      chain.length -= 2;
+      const root = clusters.union(c, previous);
+      adjacency.absorb(root, root === c ? previous : c);
+      active.push(root);
       merges++;
-      next.add(root);
+    } else {
+      chain.push(next);
     }
-    // A merged cluster changed: it and everything that could prefer it look again.
-    dirty = [];
-    for (const root of next) {
-      dirty.push(root);
-      for (const neighbour of adjacency.compact(root, clusters)) {
-        if (!next.has(neighbour)) dirty.push(neighbour);
-      }
-    }
-    dirty = [...new Set(dirty)];
   }
-  return { ...clusters.labels(), merges, rounds };
+  return { ...clusters.labels(), merges, steps };
 }
 
-/** The adjacent cluster with the highest average similarity ≥ threshold and no shared group, or -1. */
-function bestCandidate(c: number, clusters: ClusterSet, adjacency: Adjacency, threshold: number): number {
+/**
+ * The adjacent cluster with the highest average similarity ≥ threshold and no shared group, or
+ * -1. Ties go to `preferred` (the chain's previous cluster, so a chain never cycles), then to
+ * the lowest id.
+ */
+function bestCandidate(c: number, clusters: ClusterSet, adjacency: Adjacency, threshold: number, preferred: number): number {
   let best = -1;
   let bestScore = threshold;
   for (const neighbour of adjacency.compact(c, clusters)) {
     const score = clusters.averageSimilarity(c, neighbour);
-    if ((score > bestScore || (score === bestScore && (best < 0 || neighbour < best))) && !clusters.shareGroup(c, neighbour)) {
+    const wins = score > bestScore || (score === bestScore && (best < 0 || (neighbour === preferred ? true : best !== preferred && neighbour < best)));
+    if (wins && !clusters.shareGroup(c, neighbour)) {
       best = neighbour;
       bestScore = score;
     }
@@ -132,12 +139,7 @@ class ClusterSet {
   }
 
   find(x: number): number {
-    const { parent } = this;
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
+    return findRoot(this.parent, x);
   }
 
   averageSimilarity(a: number, b: number): number {

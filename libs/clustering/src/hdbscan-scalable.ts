@@ -26,6 +26,7 @@
 import { allNoise, clusterSpanningTree, type HdbscanResult, type SpanningEdges } from './hdbscan-tree';
 import { buildCellIndex, findNearest, gatherRows, pick, searchProbedCells, type CellIndex, type CellIndexOptions } from './knn/cell-index';
 import { EXCLUDED_DISTANCE, type SimilarityEngine } from './knn/similarity-engine';
+import { findRoot } from './union-find';
 
 export interface ScalableHdbscanOptions {
   minClusterSize: number;
@@ -154,12 +155,7 @@ class SpanningForest {
   }
 
   find(x: number): number {
-    const { parent } = this;
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
+    return findRoot(this.parent, x);
   }
 
   /** Adds the edge unless it closes a cycle; true if added. */
