@@ -104,12 +104,23 @@ function bestCandidate(c: number, clusters: ClusterSet, adjacency: Adjacency, th
   return best;
 }
 
-function dot(a: ArrayLike<number>, offsetA: number, b: ArrayLike<number>, offsetB: number, dimension: number): number {
-  let sum = 0;
+/** Row offsetA of `a` · row offsetB of `b`; four partial sums, which V8 schedules better than one chain. */
+function dot(a: Float32Array, offsetA: number, b: Float32Array, offsetB: number, dimension: number): number {
   const i0 = offsetA * dimension;
   const j0 = offsetB * dimension;
-  for (let i = 0; i < dimension; i++) sum += a[i0 + i] * b[j0 + i];
-  return sum;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < dimension; i += 4) {
+    s0 += a[i0 + i] * b[j0 + i];
+    s1 += a[i0 + i + 1] * b[j0 + i + 1];
+    s2 += a[i0 + i + 2] * b[j0 + i + 2];
+    s3 += a[i0 + i + 3] * b[j0 + i + 3];
+  }
+  for (; i < dimension; i++) s0 += a[i0 + i] * b[j0 + i];
+  return s0 + s1 + s2 + s3;
 }
 
 /**
