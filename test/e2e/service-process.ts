@@ -8,6 +8,8 @@ export type AppName = 'all-in-one' | 'api' | 'worker' | 'clusterer';
 export interface RunningService {
   /** Set for HTTP processes (api, all-in-one). */
   baseUrl?: string;
+  /** The process id, for reading its CPU time and memory from /proc (benchmarks). */
+  pid: number;
   /** Every log line so far, for assertions and for failure messages. */
   logs: string[];
   /** Graceful: SIGTERM, then wait for the process to finish its work and exit. */
@@ -62,6 +64,7 @@ export async function startService(app: AppName, env: Record<string, string>, ti
 
   return {
     baseUrl,
+    pid: child.pid!,
     logs,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
