@@ -41,8 +41,10 @@ export const metrics = {
   stageSeconds: new Histogram({
     name: 'facecloud_stage_duration_seconds',
     help:
-      'Duration of ingest stages: claim (taking a micro-batch of jobs), load (original from the blob store, per photo), analyze (vision pipeline, per micro-batch), ' +
-      'store (faces transaction, per photo), complete (recording a job\'s outcome, per job), idle (a worker waiting for jobs: none to claim); claim, complete and idle with the PostgreSQL job table only',
+      'Duration of ingest stages. Uploads, per file: upload_check (name, format and size from the header), upload_store (original to the blob store, photo row and job). ' +
+      'Workers: claim (taking a micro-batch of jobs), check (photo row read, original present, marked processing; per photo), load (original from the blob store, per photo), ' +
+      'analyze (vision pipeline, per micro-batch), store (faces transaction, per photo), complete (recording a job\'s outcome, per job), idle (waiting for jobs: none to claim); ' +
+      'claim, complete and idle with the PostgreSQL job table only',
     labelNames: ['stage'] as const,
     buckets: secondsBuckets,
     registers: [metricsRegistry],
