@@ -326,28 +326,30 @@ function peakRssMiBOf(pid: number): number {
 type Breakdown = Record<string, number>;
 
 /**
- * Where the server's wall time went. The worker loop's stages run one after another, so with
- * the rest of the loop they add up to the run's wall time; the analyzer stages run on several
- * threads at once and add up to thread-seconds; HTTP and the clusterer run alongside in the
- * same process.
+ * Where the server's wall time went. The worker loop's stages run one after another, so they
+ * add up to the run's wall time; the analyzer stages run on several threads at once and add up
+ * to thread-seconds; HTTP and the clusterer run alongside in the same process.
  */
-const BREAKDOWN_ROWS: ReadonlyArray<{ key: string; label: string; group: 'loop' | 'analyzer' | 'alongside' }> = [
-  { key: 'idle', label: 'idle: waiting for jobs (none to claim)', group: 'loop' },
-  { key: 'claim', label: 'job claiming', group: 'loop' },
-  { key: 'load', label: 'reading originals (blob store)', group: 'loop' },
-  { key: 'analyze', label: 'analysis (vision pipeline, per micro-batch)', group: 'loop' },
-  { key: 'store', label: 'database writes: faces, photo done', group: 'loop' },
-  { key: 'complete', label: 'database writes: job completion', group: 'loop' },
-  { key: 'rest', label: 'rest of the loop (photo checks, marking processing; not timed on its own)', group: 'loop' },
-  { key: 'decode', label: '  decode', group: 'analyzer' },
-  { key: 'detection', label: '  detection (pyramid, P-, R-, O-Net)', group: 'analyzer' },
-  { key: 'embedding', label: '  alignment + embedding', group: 'analyzer' },
-  { key: 'thumbnail', label: '  thumbnails', group: 'analyzer' },
-  { key: 'quality', label: '  blur, trash, quality', group: 'analyzer' },
-  { key: 'upload', label: 'HTTP POST /photos (receive, upload checks, store, queue)', group: 'alongside' },
-  { key: 'polls', label: "HTTP GET: the client's status polls", group: 'alongside' },
-  { key: 'clusterer runs', label: 'clusterer: clustering runs', group: 'alongside' },
-  { key: 'clusterer assign', label: 'clusterer: incremental assignment passes', group: 'alongside' },
+const BREAKDOWN_ROWS: ReadonlyArray<{ key: string; label: string }> = [
+  { key: 'idle', label: 'idle: waiting for jobs (wall time less the stages below)' },
+  { key: 'claim', label: 'job claiming' },
+  { key: 'check', label: 'photo checks (photo row, original present, marked processing)' },
+  { key: 'load', label: 'reading originals (blob store)' },
+  { key: 'analyze', label: 'analysis (vision pipeline, per micro-batch), of which, on the analyzer threads:' },
+  { key: 'decode', label: '  decode' },
+  { key: 'detection', label: '  detection (pyramid, P-, R-, O-Net)' },
+  { key: 'embedding', label: '  alignment + embedding' },
+  { key: 'thumbnail', label: '  thumbnails' },
+  { key: 'quality', label: '  blur, trash, quality' },
+  { key: 'store', label: 'database writes: faces, photo done' },
+  { key: 'complete', label: 'database writes: job completion' },
+  { key: 'upload', label: '[alongside] HTTP POST /photos, whole requests, of which:' },
+  { key: 'upload receive', label: '  receiving the file (body to a temporary file; the rest of the request)' },
+  { key: 'upload check', label: '  upload checks (name, format, size from the header)' },
+  { key: 'upload store', label: '  storing (blob store, photo row and job)' },
+  { key: 'polls', label: "[alongside] HTTP GET: the client's status polls" },
+  { key: 'clusterer runs', label: '[alongside] clusterer: clustering runs' },
+  { key: 'clusterer assign', label: '[alongside] clusterer: incremental assignment passes' },
 ];
 
 function breakdown(before: Sample[], after: Sample[], wallSeconds: number): Breakdown {
@@ -356,26 +358,27 @@ function breakdown(before: Sample[], after: Sample[], wallSeconds: number): Brea
   const stage = (name: string) => delta('facecloud_stage_duration_seconds_sum', { stage: name });
   const vision = (...names: string[]) => names.reduce((sum, name) => sum + delta('facecloud_vision_stage_duration_seconds_sum', { stage: name }), 0);
   const http = 'facecloud_http_request_duration_seconds_sum';
-  const result: Breakdown = {
-    idle: stage('idle'),
-    claim: stage('claim'),
-    load: stage('load'),
-    analyze: stage('analyze'),
-    store: stage('store'),
-    complete: stage('complete'),
+  const loop = { claim: stage('claim'), check: stage('check'), load: stage('load'), analyze: stage('analyze'), store: stage('store'), complete: stage('complete') };
+  const upload = delta(http, { method: 'POST', route: '/photos' });
+  return {
+    // Derived: the idle timer of the sleep under way when the run starts began before it (up
+    // to one WORKER_POLL_INTERVAL_MS), and the loop's bookkeeping between stages has no timer.
+    idle: wallSeconds - Object.values(loop).reduce((sum, seconds) => sum + seconds, 0),
+    idleTimer: stage('idle'),
+    ...loop,
     decode: vision('decode'),
     detection: vision('pyramid', 'pnet', 'rnet', 'onet'),
     embedding: vision('align', 'embed'),
     thumbnail: vision('thumbnail'),
     quality: vision('quality'),
-    upload: delta(http, { method: 'POST', route: '/photos' }),
+    upload,
+    'upload receive': upload - stage('upload_check') - stage('upload_store'),
+    'upload check': stage('upload_check'),
+    'upload store': stage('upload_store'),
     polls: delta(http, { method: 'GET' }) - delta(http, { method: 'GET', route: '/metrics' }),
     'clusterer runs': delta('facecloud_clustering_run_duration_seconds_sum'),
     'clusterer assign': delta('facecloud_clustering_assign_duration_seconds_sum'),
   };
-  const timedLoop = ['idle', 'claim', 'load', 'analyze', 'store', 'complete'].reduce((sum, key) => sum + result[key], 0);
-  result.rest = wallSeconds - timedLoop;
-  return result;
 }
 
 function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers: readonly PeerResult[], skipped: readonly string[], settings: Settings): BenchOutcome {
@@ -453,7 +456,7 @@ function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers:
       ['activity', ...cases.map((result) => `${labelOf(result.set).split(' (')[0]}, ${caseName(result)}`)],
       ['run wall time', ...cases.map((result) => `${seconds(result.client.wallMs)} s`)],
       ...BREAKDOWN_ROWS.map((row) => [
-        row.group === 'analyzer' ? row.label : row.group === 'alongside' ? `[alongside] ${row.label}` : row.label,
+        row.label,
         ...cases.map((result) => {
           const value = result.breakdown[row.key];
           return `${value.toFixed(1)} s (${((100 * value) / (result.client.wallMs / 1000)).toFixed(0)} %)`;
@@ -461,9 +464,9 @@ function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers:
       ]),
     ],
     notes: [
-      "worker loop rows (idle … rest) follow one another and add up to the run's wall time; the indented rows are parts of analysis summed over the analyzer threads, which run at once (thread-seconds: they can exceed analysis)",
-      '[alongside]: in the same process at the same time as the worker loop (one event loop, so each row includes waiting for it); HTTP rows add up the time of concurrent requests, clusterer rows count the work that finished within the run (the first clustering run may come after it)',
-      "not instrumented: the photo checks before analysis (photo row read, blob check, marking processing: in 'rest'), the upload checks within POST /photos apart from the rest of the request, time waiting for the event loop; idle and claim near the run's two ends are off by up to one poll of the worker (WORKER_POLL_INTERVAL_MS)",
+      "unindented rows without [alongside]: the worker loop's stages, one after another, adding up to the run's wall time; indented under analysis: its parts summed over the analyzer threads, which run at once (thread-seconds: they can add up to more than analysis)",
+      '[alongside]: in the same process at the same time as the worker loop (one event loop, so each row includes waiting for it); HTTP rows add up concurrent requests; clusterer rows count the work finished within the run (the first clustering run may come after it)',
+      "idle is derived (the worker's idle timer also counts the wait under way when the first upload arrives: see idleTimer in the JSON); not instrumented: the loop's bookkeeping between its stages (in idle), waiting for the event loop (in every row), the stages of a Kafka worker (not run here)",
     ],
   };
 
