@@ -228,7 +228,7 @@ async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefine
       const coresBefore = coreTimes();
       const serverCpuBefore = processCpuSeconds(serverPid);
       client.send({ type: 'go' });
-      const processed = await messages.processed;
+      const processed = await withDeadline(messages.processed, processingDeadlineMs(set.photos.length), `${set.label}, ${mode}: photos not all processed`);
       const coresAfter = coreTimes();
       const serverCpuSeconds = processCpuSeconds(serverPid) - serverCpuBefore;
       const metricsAfter = await scrapeMetrics(baseUrl);
@@ -253,6 +253,21 @@ async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefine
     await service?.stop();
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Generous: a server this slow is broken, and the benchmark should say so rather than hang. */
+function processingDeadlineMs(photos: number): number {
+  return Math.max(300_000, photos * 2_000);
+}
+
+async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms)));
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
