@@ -8,6 +8,8 @@ export type AppName = 'all-in-one' | 'api' | 'worker' | 'clusterer';
 export interface RunningService {
   /** Set for HTTP processes (api, all-in-one). */
   baseUrl?: string;
+  /** The process id, for reading its CPU time and memory from /proc (benchmarks). */
+  pid: number;
   /** Every log line so far, for assertions and for failure messages. */
   logs: string[];
   /** The process id, to read its memory from /proc. */
@@ -64,6 +66,7 @@ export async function startService(app: AppName, env: Record<string, string>, ti
 
   return {
     baseUrl,
+    pid: child.pid!,
     logs,
     pid: child.pid!,
     kill: async () => {

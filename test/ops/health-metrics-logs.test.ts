@@ -176,12 +176,15 @@ describe('operations: health, metrics and logs (api, worker, clusterer processes
     assert.equal(metricValue(apiMetrics, 'facecloud_ingest_pending_jobs'), 0, 'outbox drained');
     assert.equal(metricValue(apiMetrics, 'facecloud_kafka_up', { topic: env.KAFKA_INGEST_TOPIC }), 1);
     assert.equal(metricValue(apiMetrics, 'facecloud_photos_processed_total'), 0, 'the API processes nothing');
+    assert.equal(metricValue(apiMetrics, 'facecloud_stage_duration_seconds_count', { stage: 'upload_check' }), photos.length);
+    assert.equal(metricValue(apiMetrics, 'facecloud_stage_duration_seconds_count', { stage: 'upload_store' }), photos.length);
 
     const workerMetrics = await scrape(workerUrl);
     assert.equal(metricValue(workerMetrics, 'facecloud_photos_processed_total'), photos.length);
     assert.equal(metricValue(workerMetrics, 'facecloud_faces_found_total'), totalFaces);
     assert.equal(metricValue(workerMetrics, 'facecloud_stage_duration_seconds_count', { stage: 'store' }), photos.length);
     assert.equal(metricValue(workerMetrics, 'facecloud_stage_duration_seconds_count', { stage: 'load' }), photos.length);
+    assert.equal(metricValue(workerMetrics, 'facecloud_stage_duration_seconds_count', { stage: 'check' }), photos.length);
     const batches = metricValue(workerMetrics, 'facecloud_stage_duration_seconds_count', { stage: 'analyze' }) ?? 0;
     assert.ok(batches >= 1 && batches <= photos.length, `analyze batches: ${batches}`);
     assert.equal(metricValue(workerMetrics, 'facecloud_ingest_batch_photos_sum'), photos.length);
@@ -204,6 +207,7 @@ describe('operations: health, metrics and logs (api, worker, clusterer processes
       return value && value >= 1 ? value : undefined;
     }, 30_000);
     assert.ok(runs >= 1);
+    assert.ok((metricValue(await scrape(clustererUrl), 'facecloud_clustering_assign_duration_seconds_count') ?? 0) >= 1, 'assignment passes timed');
   });
 
   test('broker down: the worker is not ready, the API stays ready (uploads go to the outbox)', async () => {

@@ -229,7 +229,8 @@ async function runWorkers(tasks: IngestWorkerTask[]): Promise<{ wallMs: number; 
   }
 }
 
-async function postgresServer(context: BenchContext): Promise<{ url: string; stop(): Promise<void> }> {
+/** A PostgreSQL server to create scratch databases on: BENCH_DATABASE_URL (superuser URL), else a throwaway cluster. */
+export async function postgresServer(context: BenchContext): Promise<{ url: string; stop(): Promise<void> }> {
   const external = process.env.BENCH_DATABASE_URL;
   if (external) return { url: external, stop: async () => undefined };
   context.progress('starting a throwaway PostgreSQL cluster (set BENCH_DATABASE_URL to use a running server)');

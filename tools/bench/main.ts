@@ -25,6 +25,7 @@ const SUITE_MODULES: ReadonlyArray<{ name: string; module: string }> = [
   { name: 'load', module: './load' },
   { name: 'login-flood', module: './login-flood' },
   { name: 'decode-memory', module: './decode-memory' },
+  { name: 'e2e', module: './e2e' },
 ];
 
 const USAGE = `usage: npm run bench -- [${SUITE_MODULES.map((suite) => suite.name).join('|')} ...] [--quick] [suite options]`;

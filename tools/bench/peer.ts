@@ -14,7 +14,9 @@
  *   --limit <n>       photos (default all; --quick 40)
  *   --batch <n>       photos per analyzeMany call (default 8)
  */
-import { dirname } from 'node:path';
+import { fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { FaceAnalyzer, type FaceAnalyzerOptions } from '@facecloud/vision';
 import { chunk, DEFAULT_DATASET, defaultModelsDir, positiveInteger, readPhotos, round, suiteOptions, type PhotoFile } from './photos';
@@ -91,7 +93,7 @@ export const peerSuite: BenchSuite = {
   },
 };
 
-async function loadPeer(): Promise<FaceApi> {
+export async function loadPeer(): Promise<FaceApi> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- dev dependency, loaded only by this suite
   const faceApi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
   await faceApi.tf.setBackend('wasm');
@@ -104,7 +106,7 @@ async function loadPeer(): Promise<FaceApi> {
 }
 
 /** The peer's faces on one photo: decode (sharp, EXIF-rotated, long side ≤ 1024), detect, landmarks, descriptors. */
-async function peerDetect(faceApi: FaceApi, photo: PhotoFile): Promise<number> {
+export async function peerDetect(faceApi: FaceApi, photo: PhotoFile): Promise<number> {
   const { data, info } = await sharp(photo.bytes, { autoOrient: true })
     .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
@@ -208,4 +210,79 @@ function outcome(photos: readonly PhotoFile[], sides: readonly Side[], peerVersi
       })),
     },
   };
+}
+
+/** The peer over several processes (one per core: its WASM backend is single-threaded), each on its share of the photos. */
+export interface PeerProcessesResult {
+  processes: number;
+  photos: number;
+  faces: number;
+  /** From "go" (every process has read its photos and loaded its models) to the last process done. */
+  wallMs: number;
+}
+
+type PeerChildMessage = { type: 'ready' } | { type: 'done'; faces: number } | { type: 'error'; error: string };
+
+/**
+ * Runs the peer on `paths` in `processes` child processes (this module as their entry point),
+ * photos dealt out in turn. Each reads its photos and loads its models before "go" (`onGo` is
+ * called just before it), and runs nothing before it, as a freshly started server has run nothing.
+ */
+export async function runPeerProcesses(paths: readonly string[], processes: number, onGo: () => void = () => undefined): Promise<PeerProcessesResult> {
+  const children = Array.from({ length: processes }, (_, index) => {
+    const child = fork(join(__dirname, 'peer.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`peer process exited with ${code}`))));
+    const next = (type: 'ready' | 'done') =>
+      Promise.race([
+        exited,
+        new Promise<PeerChildMessage>((resolve, reject) =>
+          child.on('message', (message: PeerChildMessage) => {
+            if (message.type === 'error') reject(new Error(`peer process failed: ${message.error}`));
+            if (message.type === type) resolve(message);
+          }),
+        ),
+      ]);
+    const ready = next('ready');
+    const done = next('done');
+    done.catch(() => undefined); // awaited after "go"; a failure before that rejects `ready` too
+    child.send({ type: 'photos', paths: paths.filter((_, photo) => photo % processes === index) });
+    return { child, ready, done };
+  });
+  try {
+    await Promise.all(children.map(({ ready }) => ready));
+    onGo();
+    const started = performance.now();
+    for (const { child } of children) child.send({ type: 'go' });
+    const reports = await Promise.all(children.map(({ done }) => done));
+    const wallMs = performance.now() - started;
+    return { processes, photos: paths.length, faces: reports.reduce((sum, report) => sum + (report.type === 'done' ? report.faces : 0), 0), wallMs };
+  } finally {
+    for (const { child } of children) if (child.exitCode === null) child.kill();
+  }
+}
+
+/** A peer process of runPeerProcesses: photos, then models, "ready"; on "go" every photo; "done" with the faces found. */
+async function peerProcess(paths: readonly string[], go: Promise<void>): Promise<number> {
+  const photos: PhotoFile[] = await Promise.all(paths.map(async (path) => ({ name: path, bytes: await readFile(path) })));
+  const faceApi = await loadPeer();
+  process.send?.({ type: 'ready' });
+  await go;
+  let faces = 0;
+  for (const photo of photos) faces += await peerDetect(faceApi, photo);
+  return faces;
+}
+
+if (require.main === module) {
+  let release: () => void = () => undefined;
+  const go = new Promise<void>((resolveGo) => (release = resolveGo));
+  process.on('message', (message: { type: 'photos'; paths: string[] } | { type: 'go' }) => {
+    if (message.type === 'go') release();
+    if (message.type !== 'photos') return;
+    peerProcess(message.paths, go).then(
+      (faces) => process.send?.({ type: 'done', faces }, () => process.exit(0)),
+      (error: unknown) => {
+        process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1));
+      },
+    );
+  });
 }

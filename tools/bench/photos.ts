@@ -20,10 +20,15 @@ export function defaultModelsDir(): string {
   return resolve(process.env.FACECLOUD_MODELS ?? modelsDir);
 }
 
+/** Paths (relative to `dir`) of every photo under `dir`, sorted. */
+export async function listPhotos(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true });
+  return entries.filter((entry) => PHOTO_EXTENSIONS.has(extname(entry).toLowerCase())).sort();
+}
+
 /** Every photo under `dir`, sorted by path, read into memory (so file I/O is not timed). */
 export async function readPhotos(dir: string, limit = Infinity): Promise<PhotoFile[]> {
-  const entries = await readdir(dir, { recursive: true });
-  const paths = entries.filter((entry) => PHOTO_EXTENSIONS.has(extname(entry).toLowerCase())).sort();
+  const paths = await listPhotos(dir);
   if (paths.length === 0) throw new Error(`no photos found in ${dir} (set FACECLOUD_DATASETS or pass --dataset)`);
   const photos: PhotoFile[] = [];
   for (const path of spread(paths, limit)) {

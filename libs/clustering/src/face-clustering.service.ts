@@ -172,9 +172,14 @@ export class FaceClusteringService {
 
   /** Incremental assignment for every owner with new faces; returns how many faces joined a person. */
   async assignPendingFaces(ownerLimit = 100): Promise<number> {
+    const timed = metrics.clusteringAssignSeconds.startTimer();
     let assigned = 0;
-    for (const ownerId of await this.faces.ownersWithPendingFaces(this.database.pool, ownerLimit)) {
-      assigned += (await this.assignPending(ownerId)).assigned;
+    try {
+      for (const ownerId of await this.faces.ownersWithPendingFaces(this.database.pool, ownerLimit)) {
+        assigned += (await this.assignPending(ownerId)).assigned;
+      }
+    } finally {
+      timed();
     }
     return assigned;
   }

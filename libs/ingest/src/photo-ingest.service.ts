@@ -122,6 +122,15 @@ export class PhotoIngestService {
 
   /** Loads what a job needs, or returns undefined when there is nothing to do. */
   private async prepare(job: IngestJob): Promise<{ photo: Photo; bytes: Buffer } | undefined> {
+    const checked = metrics.stageSeconds.startTimer({ stage: 'check' });
+    const photo = await this.photoToProcess(job).finally(checked);
+    if (!photo) return undefined;
+    const loaded = metrics.stageSeconds.startTimer({ stage: 'load' });
+    return { photo, bytes: await this.blobs.readBuffer(photo.sha256).finally(loaded) };
+  }
+
+  /** The job's photo, marked processing; undefined when it is gone or already done by this pipeline version. */
+  private async photoToProcess(job: IngestJob): Promise<Photo | undefined> {
     const { pool } = this.database;
     const photo = await this.photos.findById(pool, job.photoId, job.ownerId);
     if (!photo) {
@@ -131,8 +140,7 @@ export class PhotoIngestService {
     if (photo.status === 'done' && photo.pipelineVersion === this.pipelineVersion) return undefined;
     if (!(await this.blobs.exists(photo.sha256))) throw new PermanentFailure('original is missing from the blob store');
     await this.photos.markProcessing(pool, photo.id);
-    const loaded = metrics.stageSeconds.startTimer({ stage: 'load' });
-    return { photo, bytes: await this.blobs.readBuffer(photo.sha256).finally(loaded) };
+    return photo;
   }
 
   private async store(photo: Photo, analysis: PhotoAnalysis, attempt: number): Promise<void> {

@@ -53,14 +53,17 @@ export class PhotoUploadService {
 
   private async acceptOne(ownerId: string, file: IncomingFile): Promise<UploadResult> {
     const fileName = file.originalName;
+    const checked = metrics.stageSeconds.startTimer({ stage: 'upload_check' });
     const nameProblem = fileNameProblem(fileName);
     const inspection = nameProblem ? { problem: nameProblem } : await this.inspect(file.path);
+    checked();
     if ('problem' in inspection) {
       await rm(file.path, { force: true });
       this.logger.warn(`rejected upload ${JSON.stringify(fileName)} for ${ownerId}: ${inspection.problem}`);
       return { fileName, outcome: 'rejected', error: inspection.problem };
     }
     const contentType = `image/${inspection.format}`;
+    const stored = metrics.stageSeconds.startTimer({ stage: 'upload_store' });
     const { sha256, byteSize } = await this.blobs.putFile(file.path);
     const { photo, created } = await withTransaction(this.database.pool, async (client) => {
       const found = await this.photos.insertOrFind(client, { ownerId, sha256, byteSize, contentType, originalName: fileName });
@@ -68,6 +71,7 @@ export class PhotoUploadService {
       if (found.created) await this.jobs.enqueue(client, found.photo.id, ownerId);
       return found;
     });
+    stored();
     return { fileName, outcome: created ? 'accepted' : 'duplicate', photoId: photo.id, status: photo.status };
   }
 

@@ -40,7 +40,11 @@ export const metrics = {
   }),
   stageSeconds: new Histogram({
     name: 'facecloud_stage_duration_seconds',
-    help: 'Duration of ingest stages: load (original from the blob store), analyze (vision pipeline, per micro-batch), store (faces transaction, per photo)',
+    help:
+      'Duration of ingest stages. Uploads, per file: upload_check (name, format and size from the header), upload_store (original to the blob store, photo row and job). ' +
+      'Workers: claim (taking a micro-batch of jobs), check (photo row read, original present, marked processing; per photo), load (original from the blob store, per photo), ' +
+      'analyze (vision pipeline, per micro-batch), store (faces transaction, per photo), complete (recording a job\'s outcome, per job), idle (waiting for jobs: none to claim); ' +
+      'claim, complete and idle with the PostgreSQL job table only',
     labelNames: ['stage'] as const,
     buckets: secondsBuckets,
     registers: [metricsRegistry],
@@ -67,6 +71,12 @@ export const metrics = {
     name: 'facecloud_clustering_run_duration_seconds',
     help: 'Duration of one library clustering run, by outcome (ok, failed)',
     labelNames: ['outcome'] as const,
+    buckets: secondsBuckets,
+    registers: [metricsRegistry],
+  }),
+  clusteringAssignSeconds: new Histogram({
+    name: 'facecloud_clustering_assign_duration_seconds',
+    help: 'Duration of one pass of incremental assignment (new faces joining existing persons) over the libraries with new faces',
     buckets: secondsBuckets,
     registers: [metricsRegistry],
   }),

@@ -1,3 +1,4 @@
+import { metrics } from '@facecloud/metrics';
 import { IngestJobRepository, type ClaimedJob, type Database } from '@facecloud/storage';
 import {
   errorMessage,
@@ -61,18 +62,26 @@ export class PostgresJobSource implements IngestJobSource {
   private async run(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
     while (this.running) {
       let claimed: ClaimedJob[] = [];
+      const claiming = metrics.stageSeconds.startTimer({ stage: 'claim' });
       try {
         const holder = await this.database.claims.holderKey();
         claimed = await this.jobs.claim(this.pool, this.options.batchSize, this.options.leaseSeconds, holder);
       } catch (error) {
         this.options.onError?.('could not claim ingest jobs', error);
       }
+      claiming();
       if (claimed.length === 0) {
+        const idle = metrics.stageSeconds.startTimer({ stage: 'idle' });
         await this.wakeup.sleep(this.options.pollIntervalMs);
+        idle();
         continue;
       }
       const results = await runBatch(handler, claimed);
-      for (const [index, job] of claimed.entries()) await this.settle(job, results[index], giveUp);
+      for (const [index, job] of claimed.entries()) {
+        const completing = metrics.stageSeconds.startTimer({ stage: 'complete' });
+        await this.settle(job, results[index], giveUp);
+        completing();
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { metrics } from '@facecloud/metrics';
 import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../test/support/kafka';
@@ -262,6 +263,35 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
     } finally {
       await source.stop();
     }
+  });
+
+  test('claiming, completing each job and waiting for jobs are timed (facecloud_stage_duration_seconds)', async () => {
+    const stage = async (name: string) => {
+      const values = (await metrics.stageSeconds.get()).values.filter((value) => value.labels.stage === name);
+      const of = (suffix: string) => values.find((value) => value.metricName === `facecloud_stage_duration_seconds_${suffix}`)?.value ?? 0;
+      return { count: of('count'), sum: of('sum') };
+    };
+    const before = { claim: await stage('claim'), complete: await stage('complete'), idle: await stage('idle') };
+    await enqueuePhotos(database, 'fern', 3);
+    const source = new PostgresJobSource(database, jobs, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
+    let handled = 0;
+    await source.start(
+      async (batch) => {
+        handled += batch.length;
+        return batch.map(() => ({ status: 'done' }) as JobResult);
+      },
+      async () => undefined,
+    );
+    try {
+      await waitUntil(async () => handled === 3 && (await stage('idle')).count > before.idle.count, 10_000, 'the jobs and an idle wait after them');
+    } finally {
+      await source.stop();
+    }
+    assert.equal((await stage('complete')).count - before.complete.count, 3, 'one completion per job');
+    const claim = await stage('claim');
+    assert.ok(claim.count - before.claim.count >= 2, 'the claim that took the jobs and at least one that found none');
+    assert.ok(claim.sum > before.claim.sum);
+    assert.ok((await stage('idle')).sum - before.idle.sum >= 0.015, 'an idle wait lasts about the poll interval');
   });
 
   test('a restart on the same data folder takes over the jobs the previous process held, at once', async () => {
