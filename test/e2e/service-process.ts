@@ -8,12 +8,10 @@ export type AppName = 'all-in-one' | 'api' | 'worker' | 'clusterer';
 export interface RunningService {
   /** Set for HTTP processes (api, all-in-one). */
   baseUrl?: string;
-  /** The process id, for reading its CPU time and memory from /proc (benchmarks). */
+  /** The process id, for reading its CPU time and memory from /proc (benchmarks, memory tests). */
   pid: number;
   /** Every log line so far, for assertions and for failure messages. */
   logs: string[];
-  /** The process id, to read its memory from /proc. */
-  pid: number;
   /** Graceful: SIGTERM, then wait for the process to finish its work and exit. */
   stop(): Promise<void>;
   /** A crash: SIGKILL, no chance to finish or commit anything. */
@@ -68,7 +66,6 @@ export async function startService(app: AppName, env: Record<string, string>, ti
     baseUrl,
     pid: child.pid!,
     logs,
-    pid: child.pid!,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
