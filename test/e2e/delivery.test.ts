@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import sharp from 'sharp';
+import { ingestMessageKey } from '@facecloud/queue';
 import { FaceAnalyzer } from '@facecloud/vision';
 import { asUser, provisionUsers } from '../support/auth';
 import { fixturesDir, modelsDir } from '../support/paths';
@@ -194,6 +195,21 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     assert.deepEqual([...byWorker].sort(), ['worker-1', 'worker-2'], 'both workers took part');
   });
 
+  test("one user's import is shared by both workers: each processes a fair part, each photo once", async () => {
+    // Jobs are keyed by photo, so one user's photos hash over the 4 partitions, 2 per worker.
+    // Each worker's share is binomial(40, 1/2): under 1/5 (8) has odds of 4 in 100,000.
+    const importer = 'ana';
+    const photos = (await makePhotos(40, 6, analyzer)).map((photo) => ({ ...photo, owner: importer }));
+    const rows = await waitSettled(await uploadAll(photos));
+    assertProcessedOnce(rows);
+    const share = (worker: string) => rows.filter((row) => row.processed_by === worker).length;
+    const shares = { 'worker-1': share('worker-1'), 'worker-2': share('worker-2') };
+    assert.equal(shares['worker-1'] + shares['worker-2'], photos.length, `every photo by one of the two: ${JSON.stringify(shares)}`);
+    for (const [worker, count] of Object.entries(shares)) {
+      assert.ok(count >= photos.length / 5, `${worker} processed ${count} of ${photos.length} (${JSON.stringify(shares)})`);
+    }
+  });
+
   test('a redelivered message stores nothing twice', async () => {
     const ids = [...uploaded.keys()].slice(0, 3);
     const { rows: facesBefore } = await pool.query('SELECT id FROM faces WHERE photo_id = ANY($1::uuid[]) ORDER BY id', [ids]);
@@ -202,7 +218,7 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
     await producer.connect();
     await producer.send({
       topic,
-      messages: ids.map((id) => ({ key: uploaded.get(id)!.owner, value: JSON.stringify({ photoId: id, ownerId: uploaded.get(id)!.owner }) })),
+      messages: ids.map((id) => ({ key: ingestMessageKey({ photoId: id }), value: JSON.stringify({ photoId: id, ownerId: uploaded.get(id)!.owner }) })),
     });
     await producer.disconnect();
     const deadline = Date.now() + 30_000;

@@ -474,6 +474,39 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
     assert.equal(await runs.requeueLost(pool), 1);
   });
 
+  test('a library change is never dated back by a store that began earlier and committed later (two workers, one owner)', async () => {
+    const pool = database.pool;
+    const owner = `two-workers-${randomUUID()}`;
+    const changedAt = async () =>
+      (await pool.query<{ changed_at: Date }>('SELECT changed_at FROM library_changes WHERE owner_id = $1', [owner])).rows[0].changed_at;
+    await runs.markLibraryChanged(pool, owner);
+    const earlier = await pool.connect();
+    const later = await pool.connect();
+    try {
+      // Worker A's store transaction begins first; worker B's begins, marks the change and
+      // commits; then A marks it (waiting on B's row lock until B committed) and commits.
+      await earlier.query('BEGIN');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await later.query('BEGIN');
+      await runs.markLibraryChanged(later, owner);
+      const markedEarlier = runs.markLibraryChanged(earlier, owner);
+      await later.query('COMMIT');
+      const byLater = await changedAt();
+      await markedEarlier;
+      await earlier.query('COMMIT');
+      assert.ok((await changedAt()) >= byLater, 'changed_at did not move back');
+      const run = await runs.enqueue(pool, owner, 'schedule');
+      await runs.claim(pool, 'w', await database.claims.holderKey(), 60, run.id);
+      await runs.finish(pool, run.id, { faceCount: 0, personCount: 0, noiseCount: 0 });
+      assert.ok(!(await runs.ownersNeedingRun(pool)).includes(owner), 'nothing changed since the run');
+      await runs.markLibraryChanged(pool, owner);
+      assert.ok((await runs.ownersNeedingRun(pool)).includes(owner), 'a change after the run needs the next one');
+    } finally {
+      earlier.release();
+      later.release();
+    }
+  });
+
   test('the schedule queues a changed library when enough new faces arrived, or when its last run is old enough', async () => {
     const pool = database.pool;
     const schedule = { minNewFaces: 3, minNewFraction: 0, maxDelaySeconds: 3600 };

@@ -2,6 +2,7 @@ export {
   exponentialBackoff,
   errorMessage,
   encodeIngestMessage,
+  ingestMessageKey,
   decodeIngestMessage,
   runBatch,
   type IngestJob,

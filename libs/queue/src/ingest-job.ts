@@ -56,7 +56,7 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Wire format of a job on the Kafka topic (keyed by owner id). */
+/** Wire format of a job on the Kafka topic (keyed by photo id, see ingestMessageKey). */
 export interface IngestMessage {
   photoId: string;
   ownerId: string;
@@ -66,6 +66,18 @@ export interface IngestMessage {
 export interface DeadLetterMessage extends IngestMessage {
   attempts: number;
   reason: string;
+}
+
+/**
+ * The Kafka key of a job, which picks its partition: the photo id. One user's photos spread
+ * over every partition, so an archive import uses every worker of the group (keyed by owner,
+ * it went to one). Their order does not matter: each photo is processed on its own, and
+ * clustering is triggered per owner by the stored faces, not by the messages. Every message
+ * of one photo (an outbox row published again after a crash, a reprocess) shares the key,
+ * hence a partition and a worker, so no two workers process the same photo at once.
+ */
+export function ingestMessageKey(message: Pick<IngestMessage, 'photoId'>): string {
+  return message.photoId;
 }
 
 export function encodeIngestMessage(message: IngestMessage): Buffer {

@@ -2,7 +2,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { metrics } from '@facecloud/metrics';
 import { IngestJobRepository } from '@facecloud/storage';
-import { encodeIngestMessage } from './ingest-job';
+import { encodeIngestMessage, ingestMessageKey } from './ingest-job';
 import { Wakeup } from './wakeup';
 
 export interface OutboxRelayOptions {
@@ -50,7 +50,7 @@ export class OutboxRelay {
     await this.producer!.send({
       topic: this.options.topic,
       acks: -1,
-      messages: batch.map((job) => ({ key: job.ownerId, value: encodeIngestMessage(job) })),
+      messages: batch.map((job) => ({ key: ingestMessageKey(job), value: encodeIngestMessage(job) })),
     });
     await this.jobs.deleteMany(
       this.pool,

@@ -153,11 +153,16 @@ export class ClusteringRunRepository {
     return result.rows[0] ? toRun(result.rows[0]) : undefined;
   }
 
-  /** Records that an owner's faces changed (a photo processed or deleted). */
+  /**
+   * Records that an owner's faces changed (a photo processed or deleted). Several workers
+   * store one owner's photos at once: the time is the statement's, not the transaction's
+   * start (a store that began before a run was claimed and wrote its change after the claim
+   * counts as a change after that run), and it never moves back, whichever writer commits last.
+   */
   async markLibraryChanged(db: Queryable, ownerId: string): Promise<void> {
     await db.query(
-      `INSERT INTO library_changes (owner_id, changed_at) VALUES ($1, now())
-       ON CONFLICT (owner_id) DO UPDATE SET changed_at = now()`,
+      `INSERT INTO library_changes (owner_id, changed_at) VALUES ($1, clock_timestamp())
+       ON CONFLICT (owner_id) DO UPDATE SET changed_at = greatest(library_changes.changed_at, excluded.changed_at)`,
       [ownerId],
     );
   }
