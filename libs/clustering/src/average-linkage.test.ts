@@ -94,19 +94,6 @@ describe('average linkage', () => {
   });
 });
 
-test('keeping only the most alike candidates leaves the persons of big, many-faced people as they are', () => {
-  // One person may hold up to half of the 600 faces: the groups inside such a person have far
-  // more candidates than the cap.
-  const { embeddings, dimension, identity } = syntheticFaces({ faces: 600, seed: 11, largestShare: 0.5 });
-  const group = Int32Array.from({ length: 600 }, (_, i) => i);
-  const threshold = linkageThresholdFor(600);
-  const full = averageLinkage({ points: embeddings, dimension, group, ...allPairs(600) }, threshold);
-  const capped = averageLinkage({ points: embeddings, dimension, group, ...allPairs(600) }, threshold, { maxCandidates: 16 });
-  assert.ok(Math.max(...groupsOf(full.labels).map((g) => g.length)) > 100, 'a person with over 100 faces');
-  assert.ok(adjustedRandIndex(noiseAsSingletons(capped.labels), noiseAsSingletons(full.labels)) > 0.99);
-  assert.ok(adjustedRandIndex(noiseAsSingletons(full.labels), identity) > 0.9);
-});
-
 describe('linkage threshold by library size', () => {
   test('rises with the number of faces, from the FAR = 1e-3 point to the cap', () => {
     const sizes = [10, 200, 1_000, 4_000, 100_000, 10_000_000];

@@ -43,8 +43,7 @@ export interface LinkageResult {
 }
 
 /** Clusters whose members average at least `threshold` cosine similarity to each other merge; singletons get label -1. */
-export function averageLinkage(input: LinkageInput, threshold: number, options: { maxCandidates?: number } = {}): LinkageResult {
-  const maxCandidates = options.maxCandidates ?? Infinity;
+export function averageLinkage(input: LinkageInput, threshold: number): LinkageResult {
   const { points, dimension, group } = input;
   const n = group.length;
   const clusters = new ClusterSet(points, dimension, group);
@@ -68,7 +67,7 @@ export function averageLinkage(input: LinkageInput, threshold: number, options: 
     steps++;
     const c = chain[chain.length - 1];
     const previous = chain.length >= 2 ? chain[chain.length - 2] : -1;
-    const next = bestCandidate(c, clusters, adjacency, threshold, previous, maxCandidates);
+    const next = bestCandidate(c, clusters, adjacency, threshold, previous);
     if (next < 0) {
       // Nothing reaches the threshold now, and merges elsewhere only lower its averages.
       finished[c] = 1;
@@ -89,41 +88,21 @@ export function averageLinkage(input: LinkageInput, threshold: number, options: 
 /**
  * The adjacent cluster with the highest average similarity ≥ threshold and no shared group, or
  * -1. Ties go to `preferred` (the chain's previous cluster, so a chain never cycles), then to
- * the lowest id. A cluster with more than `maxCandidates` candidates keeps only its most alike
- * ones (see SCALABLE_MAX_CANDIDATES).
+ * the lowest id.
  */
-function bestCandidate(c: number, clusters: ClusterSet, adjacency: Adjacency, threshold: number, preferred: number, maxCandidates: number): number {
+function bestCandidate(c: number, clusters: ClusterSet, adjacency: Adjacency, threshold: number, preferred: number): number {
   let best = -1;
   let bestScore = threshold;
-  const neighbours = adjacency.compact(c, clusters);
-  const scores = new Float64Array(neighbours.length);
-  for (let i = 0; i < neighbours.length; i++) {
-    const neighbour = neighbours[i];
-    const score = (scores[i] = clusters.averageSimilarity(c, neighbour));
+  for (const neighbour of adjacency.compact(c, clusters)) {
+    const score = clusters.averageSimilarity(c, neighbour);
     const wins = score > bestScore || (score === bestScore && (best < 0 || (neighbour === preferred ? true : best !== preferred && neighbour < best)));
     if (wins && !clusters.shareGroup(c, neighbour)) {
       best = neighbour;
       bestScore = score;
     }
   }
-  if (neighbours.length > maxCandidates) {
-    const order = Array.from(neighbours.keys()).sort((a, b) => scores[b] - scores[a]);
-    adjacency.replace(c, order.slice(0, maxCandidates).map((i) => neighbours[i]));
-    // Both sides forget the pair, so candidates stay mutual and the chain cannot run in a circle.
-    for (const i of order.slice(maxCandidates)) adjacency.forget(neighbours[i], c, clusters);
-  }
   return best;
 }
-
-/**
- * Candidates a cluster keeps on the scalable path (kNN candidates, approximate already): its
- * most alike ones. The candidates of a group of faces are all its members' neighbours, so the
- * groups inside one person photographed tens of thousands of times have thousands each, and
- * every merge among them would look over all of them again (at a million faces that was 4½ of
- * 6 minutes). A dropped candidate was less alike than the kept ones; both forget the pair. The
- * exact path keeps every candidate.
- */
-export const SCALABLE_MAX_CANDIDATES = 64;
 
 /** Row offsetA of `a` · row offsetB of `b`; four partial sums, which V8 schedules better than one chain. */
 function dot(a: Float32Array, offsetA: number, b: Float32Array, offsetB: number, dimension: number): number {
@@ -294,16 +273,6 @@ class Adjacency {
     const compacted = [...seen];
     this.lists[root] = compacted;
     return compacted;
-  }
-
-  replace(root: number, neighbours: number[]): void {
-    this.lists[root] = neighbours;
-  }
-
-  /** Removes `other` (a root) from the root's candidates. */
-  forget(root: number, other: number, clusters: ClusterSet): void {
-    const list = this.lists[root];
-    if (list) this.lists[root] = list.filter((entry) => clusters.find(entry) !== other);
   }
 
   absorb(root: number, other: number): void {

@@ -1,4 +1,4 @@
-import { averageLinkage, SCALABLE_MAX_CANDIDATES } from './average-linkage';
+import { averageLinkage } from './average-linkage';
 import { clusteringParamsFor, type ClusteringParams } from './clustering-params';
 import { hdbscan } from './hdbscan';
 import { hdbscanScalable } from './hdbscan-scalable';
@@ -160,9 +160,7 @@ export async function linkPoints(
   stage('knn');
   const edgeA = new Int32Array(n * k);
   for (let r = 0; r < n; r++) edgeA.fill(r, r * k, r * k + k);
-  const rowLabels = averageLinkage({ points: index.data, dimension, group: rowGroup, edgeA, edgeB: graph.neighbours }, threshold, {
-    maxCandidates: SCALABLE_MAX_CANDIDATES,
-  }).labels;
+  const rowLabels = averageLinkage({ points: index.data, dimension, group: rowGroup, edgeA, edgeB: graph.neighbours }, threshold).labels;
   stage('linkage');
   const labels = new Int32Array(n);
   for (let r = 0; r < n; r++) labels[index.original[r]] = rowLabels[r];
