@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withComment } from './load';
+import { serveBenchTask } from './child-task';
 
 /** One photo to upload: a file, or (copy > 0) the same image with other bytes, so it is new to the server. */
 export interface UploadSource {
@@ -53,8 +54,6 @@ export interface E2eClientReport extends E2eClientProcessed {
   /** From the first upload request to the first GET /people with a person in it; null if none appeared in the wait. */
   firstPersonMs: number | null;
 }
-
-type Message = { type: 'task'; task: E2eClientTask } | { type: 'go' };
 
 interface PhotoPage {
   photos: Array<{ status: string; faceCount: number | null }>;
@@ -167,17 +166,4 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (user + system) / 1e6;
 }
 
-if (require.main === module) {
-  let release: () => void = () => undefined;
-  const go = new Promise<void>((resolveGo) => (release = resolveGo));
-  process.on('message', (message: Message) => {
-    if (message.type === 'go') release();
-    if (message.type !== 'task') return;
-    main(message.task, go).then(
-      (report) => process.send?.({ type: 'report', report }, () => process.exit(0)),
-      (error: unknown) => {
-        process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1));
-      },
-    );
-  });
-}
+if (require.main === module) serveBenchTask(main);

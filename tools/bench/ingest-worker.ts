@@ -22,6 +22,7 @@ import {
 import { StageTotals, type PhotoAnalyzer } from '@facecloud/vision';
 import { chunk, readPhotos } from './photos';
 import { peakRssMiB } from './stats';
+import { serveBenchTask } from './child-task';
 
 /** What the parent asks of one worker (first message). */
 export interface IngestWorkerTask {
@@ -45,8 +46,6 @@ export interface IngestWorkerReport {
   peakRssMiB: number;
   executionProvider: string;
 }
-
-type Message = { type: 'task'; task: IngestWorkerTask } | { type: 'go' };
 
 async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWorkerReport> {
   Logger.overrideLogger(['error']);
@@ -148,17 +147,4 @@ function timedRepository(faces: FaceRepository, stages: StageTotals): FaceReposi
   return faces;
 }
 
-if (require.main === module) {
-  let release: () => void = () => undefined;
-  const go = new Promise<void>((resolveGo) => (release = resolveGo));
-  process.on('message', (message: Message) => {
-    if (message.type === 'go') release();
-    if (message.type !== 'task') return;
-    main(message.task, go).then(
-      (report) => process.send?.({ type: 'report', report }, () => process.exit(0)),
-      (error: unknown) => {
-        process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1));
-      },
-    );
-  });
-}
+if (require.main === module) serveBenchTask(main);
