@@ -20,7 +20,7 @@ import {
 import { groupPersons, personGroupingSettings } from './group-persons';
 import { joinByAverageLinkage, type PersonCandidate } from './join-person';
 import { linkageThresholdFor } from './linkage-threshold';
-import { voteForPerson, type VoteRule } from './neighbour-vote';
+import { voteForPerson } from './neighbour-vote';
 import type { ResolvedPersons } from './resolve-persons';
 
 interface RunInput {
@@ -70,14 +70,6 @@ export class FaceClusteringService {
     private readonly persons: PersonRepository,
     private readonly runs: ClusteringRunRepository,
   ) {}
-
-  private get voteRule(): VoteRule {
-    return {
-      neighbours: this.config.CLUSTER_ASSIGN_NEIGHBOURS,
-      minSimilarity: this.config.CLUSTER_ASSIGN_MIN_SIMILARITY,
-      minVotes: this.config.CLUSTER_ASSIGN_MIN_VOTES,
-    };
-  }
 
   /** Re-clusters one owner now (queued as a job and run by this process) and returns the result. */
   async clusterOwner(ownerId: string, requestedBy: ClusteringRunRequester = 'admin'): Promise<ClusteringRunResult> {
@@ -236,7 +228,7 @@ export class FaceClusteringService {
     nearest: Map<string, Array<{ personId: string; similarity: number }>>,
   ): Promise<(faceId: string, allowed: (personId: string) => boolean) => string | null> {
     if (this.config.CLUSTER_ALGORITHM === 'hdbscan') {
-      return (faceId, allowed) => voteForPerson(nearest.get(faceId) ?? [], this.voteRule, allowed);
+      return (faceId, allowed) => voteForPerson(nearest.get(faceId) ?? [], personGroupingSettings(this.config).vote, allowed);
     }
     const pairs = pending.flatMap((face) => [...new Set((nearest.get(face.id) ?? []).map((n) => n.personId))].map((personId) => ({ faceId: face.id, personId })));
     const candidates = new Map<string, PersonCandidate[]>();
