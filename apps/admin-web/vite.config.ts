@@ -12,6 +12,8 @@ export default defineConfig({
   root: here,
   base: '/admin/',
   plugins: [react()],
+  // The API's contract (zod schemas and their types), shared with the server; same alias as tsconfig.json.
+  resolve: { alias: { '@facecloud/contract': fileURLToPath(new URL('../../libs/contract/src/index.ts', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('../../dist/admin-web', import.meta.url)),
     emptyOutDir: true,

@@ -5,7 +5,7 @@ import {
   FaceAnalyzer,
   type AnalyzedFace,
   type DecodeOptions,
-  type FaceKind,
+  type DetectedFaceKind,
   type MtcnnOptions,
   type OnnxRuntimeOptions,
   type PhotoAnalysis,
@@ -116,7 +116,7 @@ export interface EvalReport {
       photosWithFacesAfterTrashFilter: number;
     };
     /** Kinds given to the labelled face of people/ and blurry/ photos. */
-    labelledKinds: { people: Record<FaceKind, number>; blurry: Record<FaceKind, number> };
+    labelledKinds: { people: Record<DetectedFaceKind, number>; blurry: Record<DetectedFaceKind, number> };
     labelledPhotosWithoutFace: string[];
   };
   verification: { flipOn: VerificationReport; flipOff: VerificationReport };
@@ -328,8 +328,8 @@ function detectionReport(
   };
 }
 
-function countFaceKinds(faces: readonly LabelledFace[]): Record<FaceKind, number> {
-  const counts: Record<FaceKind, number> = { face: 0, blurry: 0, trash: 0 };
+function countFaceKinds(faces: readonly LabelledFace[]): Record<DetectedFaceKind, number> {
+  const counts: Record<DetectedFaceKind, number> = { face: 0, blurry: 0, trash: 0 };
   for (const { face } of faces) counts[face.kind]++;
   return counts;
 }

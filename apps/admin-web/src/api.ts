@@ -1,76 +1,28 @@
-/** Typed client of the Facecloud HTTP API (same origin; the session cookie rides along). */
+/**
+ * Typed client of the Facecloud HTTP API (same origin; the session cookie rides along). Its
+ * types are the API's contract (libs/contract), the zod schemas the server answers by.
+ */
+import type {
+  ClusteringRunView,
+  FacesPage,
+  FaceView,
+  MergeResult,
+  MoveFaceBody,
+  PeopleFilter,
+  PeoplePage,
+  PeopleSort,
+  PersonView,
+  PhotoDetail,
+  PhotosPage,
+  PhotoStatus,
+  SimilarPeople,
+  UndoResult,
+  UpdatePersonBody,
+  UploadResponse,
+  UploadResult,
+} from '@facecloud/contract';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface PersonView {
-  id: string;
-  name: string | null;
-  hidden: boolean;
-  faceCount: number;
-  photoCount: number;
-  coverFaceId: string | null;
-  coverThumbnailUrl: string | null;
-  createdAt: string;
-}
-
-export interface FaceView {
-  id: string;
-  personId: string | null;
-  personName: string | null;
-  photoId: string;
-  box: Box;
-  quality: number;
-  kind: string;
-  assignedBy: 'cluster' | 'user';
-  thumbnailUrl: string;
-  photoUrl: string;
-  photoPreviewUrl: string;
-}
-
-export type PhotoStatus = 'queued' | 'processing' | 'done' | 'failed';
-
-export interface PhotoSummary {
-  id: string;
-  status: PhotoStatus;
-  failureReason: string | null;
-  fileName: string | null;
-  width: number | null;
-  height: number | null;
-  faceCount: number | null;
-  uploadedAt: string;
-}
-
-export interface PhotoDetail extends PhotoSummary {
-  faces: Array<Partial<FaceView> & { id: string; box: Box; personId: string | null; kind: string }>;
-}
-
-export interface UploadResult {
-  fileName: string;
-  outcome: 'accepted' | 'duplicate' | 'rejected';
-  photoId?: string;
-  error?: string;
-}
-
-export interface MergeResult {
-  merge: { id: string; targetPersonId: string; mergedPersonIds: string[]; createdAt: string };
-  person: PersonView;
-}
-
-export interface ClusteringRun {
-  id: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  faceCount: number | null;
-  personCount: number | null;
-  error: string | null;
-}
-
-export type PeopleFilter = 'visible' | 'hidden' | 'named' | 'unnamed' | 'all';
-export type PeopleSort = 'faces' | 'name';
+export type { FaceView, MergeResult, PeopleFilter, PeopleSort, PersonView, PhotoDetail, PhotoStatus, UploadResult };
 
 export interface Page<T> {
   items: T[];
@@ -172,7 +124,7 @@ export const api = {
     options: { filter?: PeopleFilter; sort?: PeopleSort; q?: string; cursor?: string | null; limit?: number },
     signal?: AbortSignal,
   ): Promise<Page<PersonView>> {
-    const page = await request<{ people: PersonView[]; nextCursor: string | null }>(
+    const page = await request<PeoplePage>(
       'GET',
       `/people${query({ limit: options.limit ?? 60, filter: options.filter, sort: options.sort, q: options.q, cursor: options.cursor })}`,
       undefined,
@@ -182,7 +134,7 @@ export const api = {
   },
   getPerson: (id: string, signal?: AbortSignal) => request<PersonView>('GET', `/people/${id}`, undefined, signal),
   async listFaces(personId: string, cursor: string | null, signal?: AbortSignal): Promise<Page<FaceView>> {
-    const page = await request<{ faces: FaceView[]; nextCursor: string | null }>(
+    const page = await request<FacesPage>(
       'GET',
       `/people/${personId}/faces${query({ limit: 120, cursor })}`,
       undefined,
@@ -190,30 +142,30 @@ export const api = {
     );
     return { items: page.faces, nextCursor: page.nextCursor ?? null };
   },
-  updatePerson: (id: string, changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null }) =>
+  updatePerson: (id: string, changes: UpdatePersonBody) =>
     request<PersonView>('PATCH', `/people/${id}`, changes),
   merge: (targetId: string, personIds: string[]) => request<MergeResult>('POST', `/people/${targetId}/merge`, { personIds }),
-  undoMerge: (mergeId: string) => request<{ restoredPersonIds: string[]; person: PersonView | null }>('POST', `/merges/${mergeId}/undo`),
+  undoMerge: (mergeId: string) => request<UndoResult>('POST', `/merges/${mergeId}/undo`),
   similar: (id: string, signal?: AbortSignal) =>
-    request<{ people: Array<{ person: PersonView; similarity: number }> }>('GET', `/people/${id}/similar?limit=8`, undefined, signal),
-  moveFace: (faceId: string, target: { personId: string } | { newPerson: { name?: string } }) =>
+    request<SimilarPeople>('GET', `/people/${id}/similar?limit=8`, undefined, signal),
+  moveFace: (faceId: string, target: MoveFaceBody) =>
     request<FaceView>('POST', `/faces/${faceId}/move`, target),
   removeFace: (faceId: string) => request<FaceView>('POST', `/faces/${faceId}/remove`),
   notAFace: (faceId: string) => request<FaceView>('POST', `/faces/${faceId}/not-a-face`),
   getPhoto: (id: string, signal?: AbortSignal) => request<PhotoDetail>('GET', `/photos/${id}`, undefined, signal),
   listPhotos: (options: { limit?: number; cursor?: string | null; status?: PhotoStatus }, signal?: AbortSignal) =>
-    request<{ photos: PhotoSummary[]; nextCursor: string | null }>(
+    request<PhotosPage>(
       'GET',
       `/photos${query({ limit: options.limit ?? 50, cursor: options.cursor, status: options.status })}`,
       undefined,
       signal,
     ),
   /** Groups faces into people now and waits for the run to finish (polling when it outlasts the server's wait). */
-  async runClustering(): Promise<ClusteringRun> {
-    let run = await request<ClusteringRun>('POST', '/clustering/run?wait=true');
+  async runClustering(): Promise<ClusteringRunView> {
+    let run = await request<ClusteringRunView>('POST', '/clustering/run?wait=true');
     while (run.status === 'queued' || run.status === 'running') {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      run = await request<ClusteringRun>('GET', `/clustering/runs/${run.id}`);
+      run = await request<ClusteringRunView>('GET', `/clustering/runs/${run.id}`);
     }
     if (run.status === 'failed') throw new ApiError(500, run.error ?? 'clustering failed');
     return run;
@@ -236,7 +188,7 @@ export function uploadPhoto(file: File, onProgress: (fraction: number) => void, 
     xhr.onerror = () => reject(new ApiError(0, 'network error'));
     xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
     xhr.onload = () => {
-      const body = xhr.response as { photos?: UploadResult[]; message?: string | string[] } | null;
+      const body = xhr.response as (Partial<UploadResponse> & { message?: string | string[] }) | null;
       if (xhr.status === 401) {
         authGate.waitForLogin().then(() => uploadPhoto(file, onProgress, signal).then(resolve, reject));
         return;

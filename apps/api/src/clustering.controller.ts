@@ -16,28 +16,13 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { FaceClusteringService } from '@facecloud/clustering';
-import type { ClusteringRun } from '@facecloud/storage';
 import { OwnerId } from './owner.decorator';
+import { toClusteringRunView } from './views';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 const runQuerySchema = z.object({
   wait: z.enum(['true', 'false', '1', '0']).default('false').transform((value) => value === 'true' || value === '1'),
 });
-
-function runView(run: ClusteringRun) {
-  return {
-    id: run.id,
-    status: run.status,
-    requestedBy: run.requestedBy,
-    queuedAt: run.queuedAt,
-    startedAt: run.status === 'queued' ? null : run.startedAt,
-    finishedAt: run.finishedAt,
-    faceCount: run.faceCount,
-    personCount: run.personCount,
-    noiseCount: run.noiseCount,
-    error: run.error,
-  };
-}
 
 @Controller('clustering')
 export class ClusteringController {
@@ -62,7 +47,7 @@ export class ClusteringController {
   ) {
     if (!query.wait) {
       response.status(HttpStatus.ACCEPTED);
-      return runView(await this.clustering.requestRun(ownerId, 'user'));
+      return toClusteringRunView(await this.clustering.requestRun(ownerId, 'user'));
     }
     const run = await this.clustering.runNow(ownerId, 'user', this.config.CLUSTER_RUN_WAIT_SECONDS * 1000);
     if (run.status === 'failed') {
@@ -70,7 +55,7 @@ export class ClusteringController {
       throw new InternalServerErrorException(`clustering run ${run.id} failed`);
     }
     response.status(run.status === 'done' ? HttpStatus.OK : HttpStatus.ACCEPTED);
-    return runView(run);
+    return toClusteringRunView(run);
   }
 
   /** One of the caller's runs: queued, running, done (with counts) or failed. */
@@ -78,6 +63,6 @@ export class ClusteringController {
   async get(@OwnerId() ownerId: string, @Param('id', new ParseUUIDPipe()) id: string) {
     const run = await this.clustering.getRun(ownerId, id);
     if (!run) throw new NotFoundException(`clustering run ${id} not found`);
-    return runView(run);
+    return toClusteringRunView(run);
   }
 }

@@ -1,12 +1,12 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import { PeopleService } from '@facecloud/people';
-import { DATABASE, FaceRepository, PeopleRepository, type Database } from '@facecloud/storage';
+import { faceView, moveFaceBody, type FaceView } from '@facecloud/contract';
+import { FaceThumbnailService, PeopleService } from '@facecloud/people';
 import { ApiJpeg, ApiZodBody, ApiZodOk } from './api-docs';
 import { OwnerId } from './owner.decorator';
-import { faceView, moveFaceBody } from './people.schemas';
+import { toFaceView } from './views';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 /** A face's crop never changes (re-processing a photo makes new face ids), so caches may keep it for good. */
@@ -17,9 +17,7 @@ const IMMUTABLE = 'private, max-age=31536000, immutable';
 export class FacesController {
   constructor(
     private readonly people: PeopleService,
-    private readonly peopleRepository: PeopleRepository,
-    private readonly faces: FaceRepository,
-    @Inject(DATABASE) private readonly database: Database,
+    private readonly thumbnails: FaceThumbnailService,
   ) {}
 
   @Get(':id/thumbnail')
@@ -35,11 +33,11 @@ export class FacesController {
     response.setHeader('Cache-Control', IMMUTABLE);
     if (request.fresh) {
       // Revalidation costs an index lookup, not the image: the ETag is the face id.
-      if (!(await this.peopleRepository.faceExists(this.database.pool, ownerId, id))) throw this.notFound(response, id);
+      if (!(await this.thumbnails.exists(ownerId, id))) throw this.notFound(response, id);
       response.status(304);
       return undefined;
     }
-    const jpeg = await this.faces.getThumbnail(this.database.pool, id, ownerId);
+    const jpeg = await this.thumbnails.read(ownerId, id);
     if (!jpeg) throw this.notFound(response, id);
     return new StreamableFile(jpeg, { type: 'image/jpeg', length: jpeg.length });
   }
@@ -50,12 +48,13 @@ export class FacesController {
   @ApiZodBody(moveFaceBody)
   @ApiZodOk(faceView)
   @ApiConflictResponse({ description: 'the person already has a face of this photo' })
-  move(
+  async move(
     @OwnerId() ownerId: string,
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodValidationPipe(moveFaceBody)) body: z.infer<typeof moveFaceBody>,
-  ) {
-    return this.people.moveFace(ownerId, id, body.personId ? { personId: body.personId } : { newPerson: body.newPerson ?? {} });
+  ): Promise<FaceView> {
+    const target = body.personId ? { personId: body.personId } : { newPerson: body.newPerson ?? {} };
+    return toFaceView(await this.people.moveFace(ownerId, id, target));
   }
 
   @Post(':id/remove')
@@ -63,16 +62,16 @@ export class FacesController {
   @ApiOperation({ summary: 'Take the face out of its person; records "not this person" so clustering never puts it back' })
   @ApiZodOk(faceView)
   @ApiConflictResponse({ description: 'the face belongs to no person' })
-  remove(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
-    return this.people.removeFace(ownerId, id);
+  async remove(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string): Promise<FaceView> {
+    return toFaceView(await this.people.removeFace(ownerId, id));
   }
 
   @Post(':id/not-a-face')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark the detection as not a face: it leaves its person and is never clustered' })
   @ApiZodOk(faceView)
-  notAFace(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
-    return this.people.markNotFace(ownerId, id);
+  async notAFace(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string): Promise<FaceView> {
+    return toFaceView(await this.people.markNotFace(ownerId, id));
   }
 
   /** An error answer must not carry the image's caching headers. */

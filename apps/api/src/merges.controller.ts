@@ -1,9 +1,10 @@
 import { Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { undoResult, type UndoResult } from '@facecloud/contract';
 import { PeopleService } from '@facecloud/people';
 import { ApiZodOk } from './api-docs';
 import { OwnerId } from './owner.decorator';
-import { undoResult } from './people.schemas';
+import { toPersonView } from './views';
 
 @ApiTags('people')
 @Controller('merges')
@@ -20,7 +21,8 @@ export class MergesController {
   })
   @ApiZodOk(undoResult)
   @ApiConflictResponse({ description: 'the merge was already undone' })
-  undo(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
-    return this.people.undoMerge(ownerId, id);
+  async undo(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string): Promise<UndoResult> {
+    const { restoredPersonIds, person } = await this.people.undoMerge(ownerId, id);
+    return { restoredPersonIds, person: person && toPersonView(person) };
   }
 }

@@ -1,9 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { PeopleService } from '@facecloud/people';
-import { ApiZodBody, ApiZodOk, ApiZodQuery, openApiSchema } from './api-docs';
-import { OwnerId } from './owner.decorator';
 import {
   facesPage,
   listFacesQuery,
@@ -15,8 +12,21 @@ import {
   similarPeople,
   similarQuery,
   updatePersonBody,
-} from './people.schemas';
+  type FacesPage,
+  type MergeResult,
+  type PeoplePage,
+  type PersonView,
+  type SimilarPeople,
+} from '@facecloud/contract';
+import { PeopleService } from '@facecloud/people';
+import { ApiZodBody, ApiZodOk, ApiZodQuery, openApiSchema } from './api-docs';
+import { OwnerId } from './owner.decorator';
+import { facePosition, keysetPage, personPosition, positionOfFace, positionOfPerson, withCursor } from './paging';
+import { toFaceView, toPersonView } from './views';
 import { ZodValidationPipe } from './zod-validation.pipe';
+
+const listPeopleRequest = withCursor(listPeopleQuery, personPosition);
+const listFacesRequest = withCursor(listFacesQuery, facePosition);
 
 @ApiTags('people')
 @Controller('people')
@@ -27,39 +37,44 @@ export class PeopleController {
   @ApiOperation({ summary: "The caller's persons, a page at a time, with face and photo counts and a cover face" })
   @ApiZodQuery(listPeopleQuery)
   @ApiZodOk(peoplePage)
-  list(@OwnerId() ownerId: string, @Query(new ZodValidationPipe(listPeopleQuery)) query: z.infer<typeof listPeopleQuery>) {
-    return this.people.list(ownerId, query);
+  async list(
+    @OwnerId() ownerId: string,
+    @Query(new ZodValidationPipe(listPeopleRequest)) query: z.infer<typeof listPeopleRequest>,
+  ): Promise<PeoplePage> {
+    const page = await keysetPage(query.limit, (limit) => this.people.list(ownerId, { ...query, limit }), positionOfPerson(query.sort));
+    return { people: page.items.map(toPersonView), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'One person' })
   @ApiZodOk(personView)
-  get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
-    return this.people.get(ownerId, id);
+  async get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string): Promise<PersonView> {
+    return toPersonView(await this.people.get(ownerId, id));
   }
 
   @Get(':id/faces')
   @ApiOperation({ summary: "The person's faces, best quality first, with thumbnail and photo links" })
   @ApiZodQuery(listFacesQuery)
   @ApiZodOk(facesPage)
-  faces(
+  async faces(
     @OwnerId() ownerId: string,
     @Param('id', ParseUUIDPipe) id: string,
-    @Query(new ZodValidationPipe(listFacesQuery)) query: z.infer<typeof listFacesQuery>,
-  ) {
-    return this.people.listFaces(ownerId, id, query);
+    @Query(new ZodValidationPipe(listFacesRequest)) query: z.infer<typeof listFacesRequest>,
+  ): Promise<FacesPage> {
+    const page = await keysetPage(query.limit, (limit) => this.people.listFaces(ownerId, id, { limit, cursor: query.cursor }), positionOfFace);
+    return { faces: page.items.map(toFaceView), nextCursor: page.nextCursor };
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Name, hide or pick the cover face of a person' })
   @ApiZodBody(updatePersonBody)
   @ApiZodOk(personView)
-  update(
+  async update(
     @OwnerId() ownerId: string,
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodValidationPipe(updatePersonBody)) body: z.infer<typeof updatePersonBody>,
-  ) {
-    return this.people.update(ownerId, id, body);
+  ): Promise<PersonView> {
+    return toPersonView(await this.people.update(ownerId, id, body));
   }
 
   @Post(':id/merge')
@@ -71,13 +86,14 @@ export class PeopleController {
   })
   @ApiZodBody(mergeBody)
   @ApiCreatedResponse({ schema: openApiSchema(mergeResult) })
-  merge(
+  async merge(
     @OwnerId() ownerId: string,
     @Param('id', ParseUUIDPipe) id: string,
     @Body(new ZodValidationPipe(mergeBody)) body: z.infer<typeof mergeBody>,
-  ) {
+  ): Promise<MergeResult> {
     if (body.personIds.includes(id)) throw new BadRequestException('personIds: a person cannot be merged into itself');
-    return this.people.merge(ownerId, id, body.personIds);
+    const { merge, person } = await this.people.merge(ownerId, id, body.personIds);
+    return { merge: { ...merge, createdAt: merge.createdAt.toISOString() }, person: toPersonView(person) };
   }
 
   @Get(':id/similar')
@@ -87,11 +103,12 @@ export class PeopleController {
   })
   @ApiZodQuery(similarQuery)
   @ApiZodOk(similarPeople)
-  similar(
+  async similar(
     @OwnerId() ownerId: string,
     @Param('id', ParseUUIDPipe) id: string,
     @Query(new ZodValidationPipe(similarQuery)) query: z.infer<typeof similarQuery>,
-  ) {
-    return this.people.similar(ownerId, id, query.limit);
+  ): Promise<SimilarPeople> {
+    const matches = await this.people.similar(ownerId, id, query.limit);
+    return { people: matches.map(({ person, similarity }) => ({ person: toPersonView(person), similarity })) };
   }
 }

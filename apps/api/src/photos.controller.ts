@@ -4,7 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
@@ -21,71 +20,24 @@ import {
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
-import { PhotoDeletionService, PhotoUploadService, type UploadResult } from '@facecloud/ingest';
-import { PeopleService, PhotoPreviewService } from '@facecloud/people';
-import {
-  BLOB_STORE,
-  DATABASE,
-  FaceRepository,
-  PhotoRepository,
-  type BlobStore,
-  type Database,
-  type Photo,
-  type PhotoCursor,
-} from '@facecloud/storage';
+import type { z } from 'zod';
+import { listPhotosQuery, photoDetail, previewQuery, type PhotoDetail, type PhotosPage, type UploadResponse } from '@facecloud/contract';
+import { PhotoDeletionService, PhotoLibraryService, PhotoPreviewService, PhotoUploadService } from '@facecloud/ingest';
+import { PeopleService } from '@facecloud/people';
 import { ApiJpeg, ApiZodOk, ApiZodQuery } from './api-docs';
 import { OwnerId } from './owner.decorator';
-import { photoDetail, previewQuery } from './people.schemas';
+import { keysetPage, photoPosition, positionOfPhoto, withCursor } from './paging';
+import { toPhotoFace, toPhotoSummary } from './views';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
-/** Opaque page cursor: base64url of "<uploadedAt ISO>|<id>" of the last photo of a page. */
-const cursorSchema = z
-  .string()
-  .max(200)
-  .transform((value, context): PhotoCursor => {
-    const [uploadedAt, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-    const date = new Date(uploadedAt ?? '');
-    if (Number.isNaN(date.getTime()) || !z.uuid().safeParse(id).success) {
-      context.addIssue({ code: 'custom', message: 'invalid cursor (use nextCursor from a previous page)' });
-      return z.NEVER;
-    }
-    return { uploadedAt: date, id };
-  });
-
-const listQuerySchema = z.object({
-  status: z.enum(['queued', 'processing', 'done', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: cursorSchema.optional(),
-});
-
-const encodeCursor = (photo: Photo) => Buffer.from(`${photo.uploadedAt.toISOString()}|${photo.id}`).toString('base64url');
-
-function photoSummary(photo: Photo) {
-  return {
-    id: photo.id,
-    status: photo.status,
-    failureReason: photo.failureReason,
-    fileName: photo.originalName,
-    contentType: photo.contentType,
-    byteSize: photo.byteSize,
-    width: photo.width,
-    height: photo.height,
-    faceCount: photo.faceCount,
-    uploadedAt: photo.uploadedAt,
-    processedAt: photo.processedAt,
-  };
-}
+const listPhotosRequest = withCursor(listPhotosQuery, photoPosition);
 
 @Controller('photos')
 export class PhotosController {
   constructor(
     private readonly uploads: PhotoUploadService,
     private readonly deletion: PhotoDeletionService,
-    private readonly photos: PhotoRepository,
-    private readonly faces: FaceRepository,
-    @Inject(DATABASE) private readonly database: Database,
-    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly photos: PhotoLibraryService,
     private readonly people: PeopleService,
     private readonly previews: PhotoPreviewService,
   ) {}
@@ -100,7 +52,7 @@ export class PhotosController {
     @OwnerId() ownerId: string,
     @UploadedFiles() files: Express.Multer.File[] | undefined,
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ photos: UploadResult[] }> {
+  ): Promise<UploadResponse> {
     if (!files?.length) {
       throw new BadRequestException('no files: send multipart/form-data with one or more image files');
     }
@@ -119,31 +71,24 @@ export class PhotosController {
   @Get()
   async list(
     @OwnerId() ownerId: string,
-    @Query(new ZodValidationPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>,
-  ) {
-    const page = await this.photos.list(this.database.pool, ownerId, {
-      status: query.status,
-      limit: query.limit + 1,
-      after: query.cursor,
-    });
-    const photos = page.slice(0, query.limit);
-    return {
-      photos: photos.map(photoSummary),
-      nextCursor: page.length > query.limit ? encodeCursor(photos[photos.length - 1]) : null,
-    };
+    @Query(new ZodValidationPipe(listPhotosRequest)) query: z.infer<typeof listPhotosRequest>,
+  ): Promise<PhotosPage> {
+    const page = await keysetPage(
+      query.limit,
+      (limit) => this.photos.list(ownerId, { status: query.status, limit, after: query.cursor }),
+      positionOfPhoto,
+    );
+    return { photos: page.items.map(toPhotoSummary), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A photo: status, size and its faces with boxes and person names (to draw boxes)' })
   @ApiZodOk(photoDetail)
-  async get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
-    const photo = await this.photos.findById(this.database.pool, id, ownerId);
+  async get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string): Promise<PhotoDetail> {
+    const photo = await this.photos.find(ownerId, id);
     if (!photo) throw new NotFoundException(`photo ${id} not found`);
     const faces = await this.people.facesOfPhoto(ownerId, id);
-    return {
-      ...photoSummary(photo),
-      faces: faces.map((face) => ({ ...face.view, landmarks: face.landmarks, score: face.detectionScore })),
-    };
+    return { ...toPhotoSummary(photo), faces: faces.map(toPhotoFace) };
   }
 
   /** Downscaled, EXIF-rotated JPEG; face boxes scale by preview width / photo width. */
@@ -190,13 +135,14 @@ export class PhotosController {
     @Param('id', ParseUUIDPipe) id: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    const photo = await this.photos.findById(this.database.pool, id, ownerId);
-    if (!photo) throw new NotFoundException(`photo ${id} not found`);
+    const original = await this.photos.original(ownerId, id);
+    if (!original) throw new NotFoundException(`photo ${id} not found`);
+    const { photo, bytes } = original;
     response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     response.setHeader('ETag', `"${photo.sha256}"`);
     // The user's own bytes: never sniffed as another type, never run as a page (polyglot files).
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-    return new StreamableFile(this.blobs.read(photo.sha256), { type: photo.contentType, length: photo.byteSize });
+    return new StreamableFile(bytes, { type: photo.contentType, length: photo.byteSize });
   }
 }

@@ -7,6 +7,4 @@ export {
   type PersonListRequest,
   type SnapshotFace,
 } from './people.service';
-export { PhotoPreviewService, type PhotoPreview } from './photo-preview.service';
-export { toFaceView, toPersonView, faceThumbnailUrl, type FaceView, type PersonView } from './views';
-export { encodeCursor, faceCursorParam, personCursorParam } from './cursors';
+export { FaceThumbnailService } from './face-thumbnail.service';

@@ -7,13 +7,13 @@ import {
   type FaceAssignedBy,
   type FaceCursor,
   type FacePlacement,
+  type FaceRecord,
   type PersonCursor,
   type PersonListQuery,
+  type PersonRecord,
   type PersonRow,
   type Queryable,
 } from '@facecloud/storage';
-import { encodeCursor } from './cursors';
-import { toFaceView, toPersonView, type FaceView, type PersonView } from './views';
 
 /**
  * What a merge keeps to undo it exactly (person_merges.merged_persons, a JSON array):
@@ -69,56 +69,36 @@ export class PeopleService {
     private readonly people: PeopleRepository,
   ) {}
 
-  async list(ownerId: string, request: PersonListRequest): Promise<{ people: PersonView[]; nextCursor: string | null }> {
+  /** Up to `limit` persons after the cursor's position. */
+  list(ownerId: string, request: PersonListRequest): Promise<PersonRecord[]> {
     // A cursor of the other sort order is stale (the client changed the sort): start over.
     const after = request.cursor?.sort === request.sort ? request.cursor : undefined;
-    const page = await this.people.list(this.database.pool, ownerId, {
+    return this.people.list(this.database.pool, ownerId, {
       sort: request.sort,
       filter: request.filter,
       search: request.q,
-      limit: request.limit + 1,
+      limit: request.limit,
       after,
     });
-    const people = page.slice(0, request.limit);
-    const last = people[people.length - 1];
-    let nextCursor: string | null = null;
-    if (page.length > request.limit && last) {
-      nextCursor = encodeCursor(
-        request.sort === 'faces'
-          ? { sort: 'faces', faceCount: last.faceCount, id: last.id }
-          : { sort: 'name', unnamed: last.name === null, name: (last.name ?? '').toLowerCase(), id: last.id },
-      );
-    }
-    return { people: people.map(toPersonView), nextCursor };
   }
 
-  async get(ownerId: string, personId: string, db: Queryable = this.database.pool): Promise<PersonView> {
+  async get(ownerId: string, personId: string, db: Queryable = this.database.pool): Promise<PersonRecord> {
     const person = await this.people.findById(db, ownerId, personId);
     if (!person) throw new NotFoundException(`person ${personId} not found`);
-    return toPersonView(person);
+    return person;
   }
 
-  async listFaces(
-    ownerId: string,
-    personId: string,
-    page: { limit: number; cursor?: FaceCursor },
-  ): Promise<{ faces: FaceView[]; nextCursor: string | null }> {
-    const { pool } = this.database;
+  /** Up to `limit` faces of the person after the cursor's position, best quality first. */
+  async listFaces(ownerId: string, personId: string, page: { limit: number; cursor?: FaceCursor }): Promise<FaceRecord[]> {
     await this.get(ownerId, personId);
-    const rows = await this.people.listFacesOfPerson(pool, ownerId, personId, { limit: page.limit + 1, after: page.cursor });
-    const faces = rows.slice(0, page.limit);
-    const last = faces[faces.length - 1];
-    return {
-      faces: faces.map(toFaceView),
-      nextCursor: rows.length > page.limit && last ? encodeCursor({ quality: last.quality, id: last.id }) : null,
-    };
+    return this.people.listFacesOfPerson(this.database.pool, ownerId, personId, { limit: page.limit, after: page.cursor });
   }
 
   async update(
     ownerId: string,
     personId: string,
     changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
-  ): Promise<PersonView> {
+  ): Promise<PersonRecord> {
     return withTransaction(this.database.pool, async (client) => {
       const [person] = await this.people.lockPersons(client, ownerId, [personId]);
       if (!person) throw new NotFoundException(`person ${personId} not found`);
@@ -133,13 +113,9 @@ export class PeopleService {
     });
   }
 
-  /** The faces of a photo with their persons' names, to draw boxes; undefined when no such photo. */
-  async facesOfPhoto(ownerId: string, photoId: string) {
-    return (await this.people.listFacesOfPhoto(this.database.pool, ownerId, photoId)).map((face) => ({
-      view: toFaceView(face),
-      landmarks: face.landmarks,
-      detectionScore: face.detectionScore,
-    }));
+  /** The faces of a photo with their persons' names, to draw boxes. */
+  facesOfPhoto(ownerId: string, photoId: string): Promise<FaceRecord[]> {
+    return this.people.listFacesOfPhoto(this.database.pool, ownerId, photoId);
   }
 
   /**
@@ -148,7 +124,7 @@ export class PeopleService {
    * of one photo meet, the better one stays and the other is unassigned (one person appears
    * once per photo). The snapshot stored with the merge record makes undo exact.
    */
-  async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonView }> {
+  async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonRecord }> {
     return withTransaction(this.database.pool, async (client) => {
       const rows = await this.people.lockPersons(client, ownerId, [targetId, ...mergedIds]);
       const byId = new Map(rows.map((row) => [row.id, row]));
@@ -205,7 +181,7 @@ export class PeopleService {
    * user moved elsewhere since stay where they are; a face is not restored into a person
    * that meanwhile got another face of its photo.
    */
-  async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonView | null }> {
+  async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonRecord | null }> {
     return withTransaction(this.database.pool, async (client) => {
       const merge = await this.people.lockMerge(client, ownerId, mergeId);
       if (!merge) throw new NotFoundException(`merge ${mergeId} not found`);
@@ -272,22 +248,20 @@ export class PeopleService {
   }
 
   /** Persons whose faces look closest to this person's, best first, for "same person?" prompts. */
-  async similar(ownerId: string, personId: string, limit: number): Promise<{ people: Array<{ person: PersonView; similarity: number }> }> {
+  async similar(ownerId: string, personId: string, limit: number): Promise<Array<{ person: PersonRecord; similarity: number }>> {
     const { pool } = this.database;
     await this.get(ownerId, personId);
     const matches = await this.people.similar(pool, ownerId, personId, limit);
     const persons = new Map((await this.people.findManyById(pool, ownerId, matches.map((match) => match.personId))).map((p) => [p.id, p]));
-    return {
-      people: matches.flatMap((match) => {
-        const person = persons.get(match.personId);
-        // Cosine similarity of the centroids, shown as 0..1 (opposite directions count as 0).
-        return person ? [{ person: toPersonView(person), similarity: Math.min(1, Math.max(0, match.similarity)) }] : [];
-      }),
-    };
+    return matches.flatMap((match) => {
+      const person = persons.get(match.personId);
+      // Cosine similarity of the centroids, shown as 0..1 (opposite directions count as 0).
+      return person ? [{ person, similarity: Math.min(1, Math.max(0, match.similarity)) }] : [];
+    });
   }
 
   /** The face, placed by the user in an existing or a new person. 409 if that person already has a face of the photo. */
-  async moveFace(ownerId: string, faceId: string, to: MoveTarget): Promise<FaceView> {
+  async moveFace(ownerId: string, faceId: string, to: MoveTarget): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
       const face = await this.lockFace(client, ownerId, faceId);
       let personId: string;
@@ -307,12 +281,12 @@ export class PeopleService {
       // Placing a face in a person takes back an earlier "not a face".
       if (face.kind === 'not_face') await this.people.setFaceKind(client, ownerId, face.id, 'face');
       if (face.personId && face.personId !== personId) await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
-      return this.faceView(client, ownerId, face.id);
+      return this.findFace(client, ownerId, face.id);
     });
   }
 
   /** Takes the face out of its person and records "not this person", so it never returns there. */
-  async removeFace(ownerId: string, faceId: string): Promise<FaceView> {
+  async removeFace(ownerId: string, faceId: string): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
       const face = await this.lockFace(client, ownerId, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
@@ -320,12 +294,12 @@ export class PeopleService {
       await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
       await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
       await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
-      return this.faceView(client, ownerId, face.id);
+      return this.findFace(client, ownerId, face.id);
     });
   }
 
   /** The user says the detection is not a face: it leaves its person and takes no part in clustering. */
-  async markNotFace(ownerId: string, faceId: string): Promise<FaceView> {
+  async markNotFace(ownerId: string, faceId: string): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
       const face = await this.lockFace(client, ownerId, faceId);
       await this.people.setFaceKind(client, ownerId, face.id, 'not_face');
@@ -334,7 +308,7 @@ export class PeopleService {
         await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
         await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
       }
-      return this.faceView(client, ownerId, face.id);
+      return this.findFace(client, ownerId, face.id);
     });
   }
 
@@ -344,9 +318,9 @@ export class PeopleService {
     return face;
   }
 
-  private async faceView(db: Queryable, ownerId: string, faceId: string): Promise<FaceView> {
+  private async findFace(db: Queryable, ownerId: string, faceId: string): Promise<FaceRecord> {
     const face = await this.people.findFace(db, ownerId, faceId);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
-    return toFaceView(face);
+    return face;
   }
 }

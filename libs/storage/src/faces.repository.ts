@@ -1,3 +1,4 @@
+import type { FaceKind } from '@facecloud/contract';
 import type { Queryable } from './database';
 import { parseVector, toVectorParam, vectorFromSend } from './vector';
 
@@ -8,9 +9,7 @@ export interface FaceBox {
   height: number;
 }
 
-/** `face` takes part in clustering; `blurry` and `trash` are kept but left out. */
-/** What the pipeline made of a detection, or 'not_face' when the user said so. */
-export type FaceKind = 'face' | 'blurry' | 'trash' | 'not_face';
+export type { FaceKind };
 
 export interface FaceQuality {
   kind: FaceKind;

@@ -1,7 +1,8 @@
+import type { FaceAssignedBy, FaceKind } from '@facecloud/contract';
 import type { Queryable } from './database';
-import { landmarkPoints, type FaceBox, type FaceKind } from './faces.repository';
+import { landmarkPoints, type FaceBox } from './faces.repository';
 
-export type FaceAssignedBy = 'cluster' | 'user';
+export type { FaceAssignedBy };
 
 /** A person as the people API shows it: counts and the picture to show. */
 export interface PersonRecord {

@@ -1,6 +1,7 @@
+import type { PhotoStatus } from '@facecloud/contract';
 import type { Queryable } from './database';
 
-export type PhotoStatus = 'queued' | 'processing' | 'done' | 'failed';
+export type { PhotoStatus };
 
 export interface Photo {
   id: string;

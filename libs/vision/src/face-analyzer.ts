@@ -7,7 +7,7 @@ import type { MtcnnOptions } from './mtcnn/options';
 import type { ExecutionProvider, OnnxRuntimeOptions } from './onnx-session';
 import { loadBlurArtifact, loadTrashArtifact, trashCentroidOf } from './quality/artifacts';
 import { faceSharpness } from './quality/blur';
-import { classifyFace, type FaceFilterThresholds, type FaceKind } from './quality/classify';
+import { classifyFace, type FaceFilterThresholds, type DetectedFaceKind } from './quality/classify';
 import { faceQuality } from './quality/face-quality';
 import { trashSimilarity } from './quality/trash-sphere';
 import { timeStage, type StageTimer } from './stage-timer';
@@ -56,7 +56,7 @@ export interface AnalyzedFace {
   quality: number;
   /** Cosine similarity of the embedding to the trash centroid; high = probably not a face. */
   trashSimilarity: number;
-  kind: FaceKind;
+  kind: DetectedFaceKind;
 }
 
 export interface PhotoAnalysis {

@@ -25,7 +25,7 @@ export { FaceAnalyzerPool, type FaceAnalyzerPoolOptions } from './analyzer-pool'
 export { encodeJpeg } from './thumbnail';
 export { StageTotals, timeStage, type StageTimer, type VisionStage } from './stage-timer';
 export { cosineSimilarity, l2NormalizeInPlace } from './vector';
-export { type FaceKind, type FaceFilterThresholds, classifyFace } from './quality/classify';
+export { type DetectedFaceKind, type FaceFilterThresholds, classifyFace } from './quality/classify';
 export { faceSharpness, laplacianVariance, toGrey, isBlurry, ALIGNED_SHARPNESS_REGION, type GreyImage, type PixelRegion } from './quality/blur';
 export { trashCentroid, trashSimilarity, isTrash } from './quality/trash-sphere';
 export {

@@ -63,9 +63,8 @@ export function UploadPage() {
       update(next.key, { state: 'uploading', progress: 0 });
       uploadPhoto(next.file, (progress) => update(next.key, { progress }))
         .then((result) => {
-          if (result.outcome === 'accepted') update(next.key, { state: 'queued', progress: 1, photoId: result.photoId });
-          else if (result.outcome === 'duplicate') update(next.key, { state: 'duplicate', progress: 1, photoId: result.photoId });
-          else update(next.key, { state: 'rejected', progress: 1, message: result.error });
+          if (result.outcome === 'rejected') update(next.key, { state: 'rejected', progress: 1, message: result.error });
+          else update(next.key, { state: result.outcome === 'accepted' ? 'queued' : 'duplicate', progress: 1, photoId: result.photoId });
         })
         .catch((error: unknown) => update(next.key, { state: 'rejected', message: (error as Error).message }))
         .finally(() => {

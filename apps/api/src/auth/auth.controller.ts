@@ -3,7 +3,7 @@ import type { CookieOptions, Request, Response } from 'express';
 import { z } from 'zod';
 import { AuthService, LoginBusyError, LoginThrottle } from '@facecloud/auth';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { withoutControlCharacters } from '../people.schemas';
+import { withoutControlCharacters } from '@facecloud/contract';
 import { ZodValidationPipe } from '../zod-validation.pipe';
 import { SESSION_COOKIE, credentialOf, type AuthenticatedRequest } from './auth.guard';
 import { Public } from './public.decorator';

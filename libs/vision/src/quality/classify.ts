@@ -1,11 +1,13 @@
+import type { FaceKind } from '@facecloud/contract';
 import { isBlurry } from './blur';
 import { isTrash } from './trash-sphere';
 
 /**
  * What a detection is taken for: a usable face, a real but blurry face (kept: it still belongs to
  * someone, but forms "blurry clusters" if clustered freely), or trash (not a face at all).
+ * (`not_face` is only ever the user's word.)
  */
-export type FaceKind = 'face' | 'blurry' | 'trash';
+export type DetectedFaceKind = Exclude<FaceKind, 'not_face'>;
 
 export interface FaceFilterThresholds {
   /** Laplacian variance below which a face is blurry. */
@@ -15,7 +17,7 @@ export interface FaceFilterThresholds {
 }
 
 /** Trash wins over blurry: a smeared texture is still not a face. */
-export function classifyFace(sharpness: number, trashSimilarity: number, thresholds: FaceFilterThresholds): FaceKind {
+export function classifyFace(sharpness: number, trashSimilarity: number, thresholds: FaceFilterThresholds): DetectedFaceKind {
   if (isTrash(trashSimilarity, thresholds.trash)) return 'trash';
   if (isBlurry(sharpness, thresholds.blur)) return 'blurry';
   return 'face';
