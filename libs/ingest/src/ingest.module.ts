@@ -2,7 +2,9 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown 
 import { resolve } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { metrics } from '@facecloud/metrics';
+import { CONSUMES_INGEST_JOBS } from '@facecloud/queue';
 import { FaceAnalyzer, FaceAnalyzerPool, type FaceAnalyzerOptions, type PhotoAnalyzer, type StageTimer } from '@facecloud/vision';
+import { ModelsReadiness } from './models-readiness';
 import { FACE_ANALYZER, PhotoIngestService } from './photo-ingest.service';
 
 /**
@@ -50,16 +52,19 @@ class AnalyzerLifecycle implements OnApplicationShutdown {
 }
 
 /**
- * The vision pipeline wired for a worker process; needs the global config and storage
- * modules. Global so that, in one process with the API, /health can report the provider.
+ * The vision pipeline wired for a worker process, consuming ingest jobs; needs the global
+ * config, storage and queue modules. Global so that the queue module sees that jobs are
+ * consumed here (then its readiness requires the broker).
  */
 @Global()
 @Module({
   providers: [
     { provide: FACE_ANALYZER, inject: [APP_CONFIG], useFactory: createFaceAnalyzer },
+    { provide: CONSUMES_INGEST_JOBS, useValue: true },
     AnalyzerLifecycle,
+    ModelsReadiness,
     PhotoIngestService,
   ],
-  exports: [FACE_ANALYZER, PhotoIngestService],
+  exports: [FACE_ANALYZER, CONSUMES_INGEST_JOBS, PhotoIngestService],
 })
 export class IngestModule {}

@@ -27,4 +27,5 @@ export {
   INGEST_JOB_SOURCE,
   OUTBOX_RELAY,
   QUEUE_STATS,
+  CONSUMES_INGEST_JOBS,
 } from './queue.module';

@@ -15,12 +15,11 @@ import { exponentialBackoff, type IngestJobSource } from './ingest-job';
 import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
 import { PostgresJobSource } from './postgres-job-source';
+import { QueueReadiness } from './queue-readiness';
 import { QueueStatsReader } from './queue-stats';
+import { CONSUMES_INGEST_JOBS, INGEST_JOB_SOURCE, KAFKA, OUTBOX_RELAY, QUEUE_STATS } from './tokens';
 
-export const KAFKA = Symbol('KAFKA');
-export const INGEST_JOB_SOURCE = Symbol('INGEST_JOB_SOURCE');
-export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
-export const QUEUE_STATS = Symbol('QUEUE_STATS');
+export { KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY, QUEUE_STATS, CONSUMES_INGEST_JOBS };
 
 const logger = new Logger('Queue');
 const logError = (message: string, error: unknown) =>
@@ -136,6 +135,7 @@ class QueueStatsLifecycle implements BeforeApplicationShutdown {
         ),
     },
     QueueStatsLifecycle,
+    QueueReadiness,
     IngestJobNotifier,
   ],
   exports: [KAFKA, INGEST_JOB_SOURCE, OUTBOX_RELAY, QUEUE_STATS, IngestJobNotifier],

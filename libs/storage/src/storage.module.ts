@@ -1,6 +1,7 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import { answerWithin, ReportsReadiness, type ReadinessReport, type ReadinessReporter } from '@facecloud/metrics';
 import { LocalBlobStore } from './blob-store';
 import { ClusteringRunRepository } from './clustering-runs.repository';
 import { DeadLetterRepository } from './dead-letters.repository';
@@ -52,6 +53,29 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** Storage's readiness: the database answers a query within 3 s. Without it the process cannot serve at all. */
+@Injectable()
+@ReportsReadiness('database')
+class DatabaseReadiness implements ReadinessReporter {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  async readiness(): Promise<ReadinessReport> {
+    const kind = this.database.kind;
+    try {
+      await answerWithin(3000, this.database.pool.query('SELECT 1'));
+      return { up: true, details: { kind } };
+    } catch (error) {
+      return { up: false, details: { kind, message: `database unreachable: ${error instanceof Error ? error.message : String(error)}` } };
+    }
+  }
+
+  async summary(): Promise<Record<string, unknown>> {
+    const report = await this.readiness();
+    if (!report.up) throw new Error(String(report.details?.message));
+    return { database: this.database.kind };
+  }
+}
+
 const repositories = [
   PhotoRepository,
   FaceRepository,
@@ -67,6 +91,7 @@ const repositories = [
     { provide: DATABASE, inject: [APP_CONFIG], useFactory: openDatabaseFromConfig },
     { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new LocalBlobStore(blobDirFromConfig(config)) },
     DatabaseLifecycle,
+    DatabaseReadiness,
     ...repositories,
   ],
   exports: [DATABASE, BLOB_STORE, ...repositories],

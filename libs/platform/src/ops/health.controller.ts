@@ -1,7 +1,6 @@
-import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { INGEST_JOB_SOURCE, type IngestJobSource } from '@facecloud/queue';
-import { ReadinessIndicators } from './readiness';
+import { ReadinessReports } from './readiness';
 
 /**
  * Liveness (the process answers) and readiness (it can do its work) for orchestrators, and
@@ -11,9 +10,7 @@ import { ReadinessIndicators } from './readiness';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly indicators: ReadinessIndicators,
-    /** Absent in the clusterer, which uses no job queue. */
-    @Optional() @Inject(INGEST_JOB_SOURCE) private readonly jobSource?: IngestJobSource,
+    private readonly reports: ReadinessReports,
   ) {}
 
   /** 200 while the process runs; a restart is the only cure when this fails. */
@@ -27,20 +24,18 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([
-      () => this.indicators.checkAccepting(),
-      () => this.indicators.checkDatabase(),
-      () => this.indicators.checkBroker(),
-      () => this.indicators.checkModels(),
-    ]);
+    return this.health.check(this.reports.checks());
   }
 
   /** Which database and queue the process uses, and where it runs the models; 503 without a database. */
   @Get()
   async summary() {
-    const { database } = (await this.indicators.checkDatabase()) as Record<'database', { status: string; kind: string; message?: string }>;
-    if (database.status !== 'up') throw new ServiceUnavailableException(database.message);
-    const vision = this.indicators.modelsInfo;
-    return { status: 'ok', database: database.kind, ...(this.jobSource && { queue: this.jobSource.name }), ...(vision && { vision }) };
+    let facts: Record<string, unknown>;
+    try {
+      facts = await this.reports.summary();
+    } catch (error) {
+      throw new ServiceUnavailableException((error as Error).message);
+    }
+    return { status: 'ok', ...facts };
   }
 }

@@ -1,18 +1,19 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
-import { ReadinessIndicators } from './readiness';
+import { ReadinessReports } from './readiness';
 import { ShutdownState } from './shutdown-state';
 
 /**
  * Health (/health, /health/live, /health/ready) and Prometheus metrics (/metrics) for every
  * process: served on PORT by the api and all-in-one, on METRICS_PORT by worker and clusterer.
- * Needs the global config and storage modules; uses the queue and models where present.
+ * Needs the global config module; reports what the process's libraries report (ReadinessReports).
  */
 @Module({
-  imports: [TerminusModule.forRoot()],
+  imports: [TerminusModule.forRoot(), DiscoveryModule],
   controllers: [HealthController, MetricsController],
-  providers: [ReadinessIndicators, ShutdownState],
+  providers: [ReadinessReports, ShutdownState],
 })
 export class OpsModule {}

@@ -1,107 +1,66 @@
-import { Inject, Injectable, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { Admin, Kafka } from 'kafkajs';
-import { FACE_ANALYZER } from '@facecloud/ingest';
-import { KAFKA } from '@facecloud/queue';
-import { DATABASE, type Database } from '@facecloud/storage';
-import type { PhotoAnalyzer } from '@facecloud/vision';
+import { READINESS_SECTIONS, ReportsReadiness, type ReadinessReporter, type ReadinessSection } from '@facecloud/metrics';
 import { ShutdownState } from './shutdown-state';
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** Rejects after `ms`, so one hung dependency cannot hang the health check. */
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
+const SECTIONS = Object.keys(READINESS_SECTIONS) as ReadinessSection[];
 
 /**
- * The checks behind /health/ready, as Terminus indicators: the database, the broker, the
- * models and their execution provider, and whether the process is shutting down. What a
- * process does decides what it needs: only a process that runs the models (worker,
- * all-in-one) needs the broker to do its work; an API keeps accepting uploads into the
- * outbox while the broker is down, so there the broker is reported, not required.
+ * Collects what the libraries of this process report about themselves (@ReportsReadiness
+ * providers: storage's database, the queue's broker, ingest's models) for /health/ready,
+ * /health and /metrics. What a process does decides what it reports: a section whose
+ * library is not in the process says so and is up.
  */
 @Injectable()
-export class ReadinessIndicators implements BeforeApplicationShutdown {
-  private admin: Admin | undefined;
+export class ReadinessReports {
+  private found: Map<ReadinessSection, ReadinessReporter> | undefined;
 
   constructor(
+    private readonly discovery: DiscoveryService,
     private readonly health: HealthIndicatorService,
     private readonly shutdown: ShutdownState,
-    @Inject(DATABASE) private readonly database: Database,
-    @Optional() @Inject(KAFKA) private readonly kafka?: Kafka | null,
-    /** Present where this process runs the models (worker, all-in-one). */
-    @Optional() @Inject(FACE_ANALYZER) private readonly analyzer?: PhotoAnalyzer,
   ) {}
 
-  get runsModels(): boolean {
-    return this.analyzer !== undefined;
+  /** The reporters by section, in section order; looked up once (every provider exists by the first request). */
+  private get reporters(): Map<ReadinessSection, ReadinessReporter> {
+    if (!this.found) {
+      const bySection = new Map<ReadinessSection, ReadinessReporter>();
+      for (const wrapper of this.discovery.getProviders({ metadataKey: ReportsReadiness.KEY })) {
+        const section = this.discovery.getMetadataByDecorator(ReportsReadiness, wrapper);
+        if (section && wrapper.instance) bySection.set(section, wrapper.instance as ReadinessReporter);
+      }
+      this.found = new Map(SECTIONS.flatMap((section) => (bySection.has(section) ? [[section, bySection.get(section)!] as const] : [])));
+    }
+    return this.found;
   }
 
-  get modelsInfo(): { executionProvider: string; embedder: string } | undefined {
-    return this.analyzer && { executionProvider: this.analyzer.executionProvider, embedder: this.analyzer.embedderName };
+  /** The checks of /health/ready in order: the process itself (not shutting down), then each section. */
+  checks(): Array<() => Promise<HealthIndicatorResult> | HealthIndicatorResult> {
+    return [() => this.checkAccepting(), ...SECTIONS.map((section) => () => this.checkSection(section))];
   }
 
-  checkAccepting(): HealthIndicatorResult {
+  /** The facts /health shows, section by section; rejects when a library says the process cannot serve. */
+  async summary(): Promise<Record<string, unknown>> {
+    const facts: Record<string, unknown> = {};
+    for (const reporter of this.reporters.values()) Object.assign(facts, await reporter.summary?.());
+    return facts;
+  }
+
+  async refreshMetrics(): Promise<void> {
+    await Promise.all([...this.reporters.values()].map((reporter) => reporter.refreshMetrics?.()));
+  }
+
+  private checkAccepting(): HealthIndicatorResult {
     const check = this.health.check('process');
     return this.shutdown.isDraining ? check.down({ message: 'shutting down' }) : check.up();
   }
 
-  async checkDatabase(): Promise<HealthIndicatorResult> {
-    const check = this.health.check('database');
-    try {
-      await within(3000, this.database.pool.query('SELECT 1'));
-      return check.up({ kind: this.database.kind });
-    } catch (error) {
-      return check.down({ kind: this.database.kind, message: `database unreachable: ${message(error)}` });
-    }
-  }
-
-  async checkBroker(): Promise<HealthIndicatorResult> {
-    const check = this.health.check('broker');
-    if (this.kafka === undefined) return check.up({ kind: 'none', message: 'this process uses no job queue' });
-    if (this.kafka === null) return check.up({ kind: 'postgres', message: 'no broker: jobs are claimed from PostgreSQL' });
-    const problem = await this.probeBroker();
-    if (problem === undefined) return check.up({ kind: 'kafka' });
-    const data = { kind: 'kafka', message: `broker unreachable: ${problem}` };
-    // An API without models only fills the outbox: it stays ready while the broker is away.
-    return this.runsModels ? check.down(data) : check.up({ ...data, required: false });
-  }
-
-  /** Whether the configured broker answers; undefined without Kafka. */
-  async brokerReachable(): Promise<boolean | undefined> {
-    return this.kafka ? (await this.probeBroker()) === undefined : undefined;
-  }
-
-  /** Asks the broker for its cluster metadata; returns why that failed, or undefined. */
-  private async probeBroker(): Promise<string | undefined> {
-    try {
-      if (!this.admin) {
-        // Few retries: a health check must answer quickly, also while the broker is down.
-        this.admin = this.kafka!.admin({ retry: { retries: 1, initialRetryTime: 100 } });
-        await within(3000, this.admin.connect());
-      }
-      await within(3000, this.admin.describeCluster());
-      return undefined;
-    } catch (error) {
-      const admin = this.admin;
-      this.admin = undefined;
-      await admin?.disconnect().catch(() => undefined);
-      return message(error);
-    }
-  }
-
-  checkModels(): HealthIndicatorResult {
-    const check = this.health.check('models');
-    const info = this.modelsInfo;
-    return info ? check.up(info) : check.up({ message: 'this process runs no models' });
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.admin?.disconnect().catch(() => undefined);
+  private async checkSection(section: ReadinessSection): Promise<HealthIndicatorResult> {
+    const check = this.health.check(section);
+    const reporter = this.reporters.get(section);
+    if (!reporter) return check.up(READINESS_SECTIONS[section]);
+    const report = await reporter.readiness();
+    return report.up ? check.up(report.details) : check.down(report.details);
   }
 }
