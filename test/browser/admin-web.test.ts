@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import type { FaceView, PersonView, PhotoDetail, PhotosPage } from '@facecloud/contract';
 import { startService, type RunningService } from '../e2e/service-process';
 import { asUser, provisionUsers } from '../support/auth';
 import { datasetsDir, fixturesDir, repoRoot, skipWithoutDatasets } from '../support/paths';
@@ -23,25 +24,6 @@ const photosDir = join(fixturesDir, 'photos');
 const photoNames = ['person-a-1.jpg', 'person-a-2.jpg', 'person-b-1.jpg', 'person-b-2.jpg', 'group-5.jpg', 'no-face.jpg'];
 /** Screenshots the documentation shows (docs/screenshots, in docs/admin-ui.md). */
 const docScreenshots = ['people-grid', 'person-page', 'merge-dialog'];
-
-interface PersonView {
-  id: string;
-  name: string | null;
-  hidden: boolean;
-  faceCount: number;
-}
-interface FaceView {
-  id: string;
-  personId: string | null;
-  assignedBy: string;
-}
-interface PhotoView {
-  id: string;
-  fileName: string;
-  status: string;
-  faceCount: number | null;
-  faces: FaceView[];
-}
 
 /** The few browser-side types the page scripts below use (the tests compile without the DOM library). */
 interface ImageElement {
@@ -202,7 +184,7 @@ describe('admin web UI', () => {
       });
 
     const personOf = async (fileName: string): Promise<string> => {
-      const photo = await apiGet<PhotoView>(`/photos/${photoIds.get(fileName)}`);
+      const photo = await apiGet<PhotoDetail>(`/photos/${photoIds.get(fileName)}`);
       assert.ok(photo.faces[0]?.personId, `${fileName} has a grouped face`);
       return photo.faces[0].personId!;
     };
@@ -260,10 +242,10 @@ describe('admin web UI', () => {
       assert.match(await page.getByTestId('upload-summary').innerText(), /6 files · 6 processed · 9 faces found/);
       await browser.screenshot('upload');
 
-      const { photos } = await apiGet<{ photos: PhotoView[] }>('/photos?limit=50');
+      const { photos } = await apiGet<PhotosPage>('/photos?limit=50');
       assert.deepEqual(photos.map((photo) => photo.fileName).sort(), [...photoNames].sort());
       assert.ok(photos.every((photo) => photo.status === 'done'));
-      photos.forEach((photo) => photoIds.set(photo.fileName, photo.id));
+      photos.forEach((photo) => photoIds.set(photo.fileName ?? '', photo.id));
     });
 
     step('people: grouping shows each person with cover face, name prompt and face count', async () => {
@@ -442,7 +424,7 @@ describe('admin web UI', () => {
       // Name every unnamed person after the folder most of its faces came from.
       const { people } = await apiGet<{ people: PersonView[] }>('/people?filter=unnamed&limit=200');
       for (const person of people) {
-        const { faces } = await apiGet<{ faces: Array<FaceView & { photoId: string }> }>(`/people/${person.id}/faces`);
+        const { faces } = await apiGet<{ faces: FaceView[] }>(`/people/${person.id}/faces`);
         const votes = new Map<string, number>();
         for (const face of faces) {
           const identity = identityOf.get(face.photoId);
