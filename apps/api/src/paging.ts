@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FaceCursor, PersonCursor, PersonSort, Photo, PhotoCursor } from '@facecloud/storage';
+import type { FaceCursor, PersonCursor, PersonSort, PhotoCursor } from '@facecloud/storage';
 
 /**
  * Keyset paging of every list of the API. A page cursor is opaque to clients: base64url of
@@ -72,4 +72,4 @@ export const photoPosition: z.ZodType<PhotoCursor, unknown> = z.object({
   uploadedAt: z.iso.datetime().transform((text) => new Date(text)),
   id: z.uuid(),
 });
-export const positionOfPhoto = (photo: Photo): PhotoCursor => ({ uploadedAt: photo.uploadedAt, id: photo.id });
+export const positionOfPhoto = (photo: PhotoCursor): PhotoCursor => ({ uploadedAt: photo.uploadedAt, id: photo.id });
