@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
+import type { UploadResult } from '@facecloud/contract';
 import { metrics } from '@facecloud/metrics';
 import { IngestJobNotifier } from '@facecloud/queue';
 import { decodeMemoryEstimate, decodeMemoryProblem, withDecodeMemory } from '@facecloud/vision';
@@ -13,7 +14,6 @@ import {
   withTransaction,
   type BlobStore,
   type Database,
-  type PhotoStatus,
 } from '@facecloud/storage';
 
 /** Formats accepted for upload: what libvips decodes safely and photo clouds receive. */
@@ -25,9 +25,8 @@ export interface IncomingFile {
   originalName: string;
 }
 
-export type UploadResult =
-  | { fileName: string; outcome: 'accepted' | 'duplicate'; photoId: string; status: PhotoStatus }
-  | { fileName: string; outcome: 'rejected'; error: string };
+/** One file's outcome, as the API answers it. */
+export type { UploadResult };
 
 /** Accepts uploaded files: checks the format, stores the original, records the photo and its job. */
 @Injectable()
