@@ -3,7 +3,7 @@ import { ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { PeopleService } from '@facecloud/people';
-import { DATABASE, FaceRepository, PeopleRepository, type Database } from '@facecloud/storage';
+import { DATABASE, FaceRepository, type Database } from '@facecloud/storage';
 import { ApiJpeg, ApiZodBody, ApiZodOk } from './api-docs';
 import { OwnerId } from './owner.decorator';
 import { faceView, moveFaceBody } from './people.schemas';
@@ -17,7 +17,6 @@ const IMMUTABLE = 'private, max-age=31536000, immutable';
 export class FacesController {
   constructor(
     private readonly people: PeopleService,
-    private readonly peopleRepository: PeopleRepository,
     private readonly faces: FaceRepository,
     @Inject(DATABASE) private readonly database: Database,
   ) {}
@@ -35,7 +34,7 @@ export class FacesController {
     response.setHeader('Cache-Control', IMMUTABLE);
     if (request.fresh) {
       // Revalidation costs an index lookup, not the image: the ETag is the face id.
-      if (!(await this.peopleRepository.faceExists(this.database.pool, ownerId, id))) throw this.notFound(response, id);
+      if (!(await this.faces.exists(this.database.pool, ownerId, id))) throw this.notFound(response, id);
       response.status(304);
       return undefined;
     }

@@ -9,12 +9,12 @@ import {
   FaceRepository,
   PersonRepository,
   withTransaction,
-  type ClusteringPerson,
   type ClusteringRun,
   type ClusteringRunRequester,
   type ClusteringRunResult,
   type Database,
   type FaceEmbedding,
+  type PersonRow,
   type Queryable,
 } from '@facecloud/storage';
 import { groupPersons, personGroupingSettings } from './group-persons';
@@ -25,14 +25,14 @@ import type { ResolvedPersons } from './resolve-persons';
 
 interface RunInput {
   faces: FaceEmbedding[];
-  persons: ClusteringPerson[];
+  persons: PersonRow[];
   exclusions: Map<string, Set<string>>;
 }
 
 /** What a run's result depends on besides the embeddings: placements and user decisions. */
 function decisionsKey(
   faces: ReadonlyArray<{ id: string; personId: string | null; assignedBy: string; kind?: string }>,
-  persons: readonly ClusteringPerson[],
+  persons: readonly PersonRow[],
   exclusions: ReadonlyMap<string, ReadonlySet<string>>,
 ): string {
   const faceKeys = faces.map((f) => `${f.id}:${f.personId ?? ''}:${f.assignedBy}:${f.kind ?? 'face'}`).sort();
@@ -201,8 +201,8 @@ export class FaceClusteringService {
           exact,
           iterativeScan: !exact,
         });
-        const exclusions = await this.persons.listExclusions(client, ownerId, ids);
-        const onPhoto = await this.persons.personsOnPhotos(client, ownerId, [...new Set(pending.map((f) => f.photoId))]);
+        const exclusions = await this.persons.listExclusions(client, ownerId, { faceIds: ids });
+        const onPhoto = await this.faces.personsOnPhotos(client, ownerId, [...new Set(pending.map((f) => f.photoId))]);
         const choose = await this.assignmentRule(client, ownerId, pending, nearest);
         for (const face of pending) {
           const personsOfPhoto = onPhoto.get(face.photoId) ?? new Set<string>();
@@ -213,7 +213,7 @@ export class FaceClusteringService {
           onPhoto.set(face.photoId, personsOfPhoto);
         }
       }
-      const assigned = await this.persons.assignByCluster(client, ownerId, placements);
+      const assigned = await this.faces.assignByCluster(client, ownerId, placements);
       await this.faces.markClusterChecked(client, ownerId, ids);
       if (assigned > 0) this.logger.log(`owner ${ownerId}: ${assigned} of ${ids.length} new face(s) joined existing persons`);
       return { checked: ids.length, assigned };
@@ -297,9 +297,9 @@ export class FaceClusteringService {
     let resolved = input && (await this.compute(input));
     return withTransaction(this.database.pool, async (client) => {
       await this.lockOwner(client, ownerId);
-      const persons = await this.persons.lockForClustering(client, ownerId);
+      const persons = await this.persons.lock(client, ownerId);
       input ??= await this.readInput(client, ownerId);
-      const placements = await this.faces.lockPlacements(client, ownerId, input.faces.map((face) => face.id));
+      const placements = await this.faces.lock(client, ownerId, input.faces.map((face) => face.id));
       const exclusions = await this.persons.listExclusions(client, ownerId);
       if (decisionsKey(input.faces, input.persons, input.exclusions) !== decisionsKey(placements, persons, exclusions)) {
         if (!underLock) return undefined;
@@ -326,7 +326,7 @@ export class FaceClusteringService {
 
   private async readInput(db: Queryable, ownerId: string): Promise<RunInput> {
     const faces = await this.faces.listEmbeddings(db, ownerId);
-    const persons = await this.persons.listForClustering(db, ownerId);
+    const persons = await this.persons.listRows(db, ownerId);
     const exclusions = await this.persons.listExclusions(db, ownerId);
     return { faces, persons, exclusions };
   }

@@ -33,7 +33,7 @@ export class PhotoDeletionService {
     const deleted = await withTransaction(this.database.pool, async (client) => {
       const photo = await this.photos.delete(client, photoId, ownerId);
       if (!photo) return undefined;
-      await this.persons.removeEmpty(client, ownerId);
+      await this.persons.deleteIfEmpty(client, ownerId);
       await this.runs.markLibraryChanged(client, ownerId);
       return photo;
     });

@@ -1,7 +1,8 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
   DATABASE,
-  PeopleRepository,
+  FaceRepository,
+  PersonRepository,
   withTransaction,
   type Database,
   type FaceAssignedBy,
@@ -66,13 +67,14 @@ export class PeopleService {
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
-    private readonly people: PeopleRepository,
+    private readonly persons: PersonRepository,
+    private readonly faces: FaceRepository,
   ) {}
 
   async list(ownerId: string, request: PersonListRequest): Promise<{ people: PersonView[]; nextCursor: string | null }> {
     // A cursor of the other sort order is stale (the client changed the sort): start over.
     const after = request.cursor?.sort === request.sort ? request.cursor : undefined;
-    const page = await this.people.list(this.database.pool, ownerId, {
+    const page = await this.persons.list(this.database.pool, ownerId, {
       sort: request.sort,
       filter: request.filter,
       search: request.q,
@@ -93,7 +95,7 @@ export class PeopleService {
   }
 
   async get(ownerId: string, personId: string, db: Queryable = this.database.pool): Promise<PersonView> {
-    const person = await this.people.findById(db, ownerId, personId);
+    const person = await this.persons.findById(db, ownerId, personId);
     if (!person) throw new NotFoundException(`person ${personId} not found`);
     return toPersonView(person);
   }
@@ -105,7 +107,7 @@ export class PeopleService {
   ): Promise<{ faces: FaceView[]; nextCursor: string | null }> {
     const { pool } = this.database;
     await this.get(ownerId, personId);
-    const rows = await this.people.listFacesOfPerson(pool, ownerId, personId, { limit: page.limit + 1, after: page.cursor });
+    const rows = await this.faces.listOfPerson(pool, ownerId, personId, { limit: page.limit + 1, after: page.cursor });
     const faces = rows.slice(0, page.limit);
     const last = faces[faces.length - 1];
     return {
@@ -120,22 +122,22 @@ export class PeopleService {
     changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
   ): Promise<PersonView> {
     return withTransaction(this.database.pool, async (client) => {
-      const [person] = await this.people.lockPersons(client, ownerId, [personId]);
+      const [person] = await this.persons.lock(client, ownerId, [personId]);
       if (!person) throw new NotFoundException(`person ${personId} not found`);
       if (changes.coverFaceId) {
-        const face = await this.people.findFace(client, ownerId, changes.coverFaceId);
+        const face = await this.faces.find(client, ownerId, changes.coverFaceId);
         if (face?.personId !== personId) {
           throw new BadRequestException(`coverFaceId: face ${changes.coverFaceId} is not a face of person ${personId}`);
         }
       }
-      await this.people.update(client, ownerId, personId, changes);
+      await this.persons.update(client, ownerId, personId, changes);
       return this.get(ownerId, personId, client);
     });
   }
 
   /** The faces of a photo with their persons' names, to draw boxes; undefined when no such photo. */
   async facesOfPhoto(ownerId: string, photoId: string) {
-    return (await this.people.listFacesOfPhoto(this.database.pool, ownerId, photoId)).map((face) => ({
+    return (await this.faces.listOfPhoto(this.database.pool, ownerId, photoId)).map((face) => ({
       view: toFaceView(face),
       landmarks: face.landmarks,
       detectionScore: face.detectionScore,
@@ -150,13 +152,13 @@ export class PeopleService {
    */
   async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonView }> {
     return withTransaction(this.database.pool, async (client) => {
-      const rows = await this.people.lockPersons(client, ownerId, [targetId, ...mergedIds]);
+      const rows = await this.persons.lock(client, ownerId, [targetId, ...mergedIds]);
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const id of [targetId, ...mergedIds]) {
         if (!byId.has(id)) throw new NotFoundException(`person ${id} not found`);
       }
       const target = byId.get(targetId)!;
-      const faces = await this.people.lockFacesOfPersons(client, ownerId, [targetId, ...mergedIds]);
+      const faces = await this.faces.lockOfPersons(client, ownerId, [targetId, ...mergedIds]);
 
       const unassigned = new Set<string>();
       const byPhoto = new Map<string, FacePlacement[]>();
@@ -175,19 +177,19 @@ export class PeopleService {
       const movedIds = faces.filter((face) => face.personId !== targetId && !unassigned.has(face.id)).map((face) => face.id);
       const snapshot: MergeSnapshotEntry[] = [];
       for (const id of mergedIds) {
-        const exclusions = await this.people.listExclusions(client, ownerId, id);
+        const exclusions = [...(await this.persons.listExclusions(client, ownerId, { personIds: [id] })).keys()];
         snapshot.push({ role: 'merged', person: byId.get(id)!, faces: snapshotFaces(id), exclusions });
       }
       // Merging says these faces are the target's person: lift any "not this person" between them.
-      const liftedExclusions = await this.people.removeExclusions(client, ownerId, targetId, movedIds);
+      const liftedExclusions = await this.persons.removeExclusions(client, ownerId, targetId, movedIds);
       snapshot.push({ role: 'target', personId: targetId, faces: snapshotFaces(targetId), liftedExclusions });
 
-      await this.people.assignFaces(client, ownerId, [...unassigned], null, 'cluster');
-      await this.people.clearCoverOfFaces(client, ownerId, [...unassigned]);
-      await this.people.assignFaces(client, ownerId, movedIds, targetId, 'user');
-      await this.people.confirmFacesOfPerson(client, ownerId, targetId);
-      await this.people.deletePersons(client, ownerId, mergedIds);
-      const record = await this.people.insertMerge(client, ownerId, targetId, snapshot);
+      await this.faces.assign(client, ownerId, [...unassigned], null, 'cluster');
+      await this.persons.clearCoverOfFaces(client, ownerId, [...unassigned]);
+      await this.faces.assign(client, ownerId, movedIds, targetId, 'user');
+      await this.faces.confirmAllOf(client, ownerId, targetId);
+      await this.persons.delete(client, ownerId, mergedIds);
+      const record = await this.persons.insertMerge(client, ownerId, targetId, snapshot);
       this.logger.log(
         `owner ${ownerId}: merged ${mergedIds.length} person(s) into ${targetId} (${movedIds.length} faces moved, ` +
           `${unassigned.size} unassigned as second faces of a photo)`,
@@ -207,20 +209,20 @@ export class PeopleService {
    */
   async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonView | null }> {
     return withTransaction(this.database.pool, async (client) => {
-      const merge = await this.people.lockMerge(client, ownerId, mergeId);
+      const merge = await this.persons.lockMerge(client, ownerId, mergeId);
       if (!merge) throw new NotFoundException(`merge ${mergeId} not found`);
       if (merge.undoneAt) throw new ConflictException(`merge ${mergeId} was already undone at ${merge.undoneAt.toISOString()}`);
       const targetId = merge.targetPersonId;
-      await this.people.lockPersons(client, ownerId, [targetId]);
+      await this.persons.lock(client, ownerId, [targetId]);
       const entries = merge.mergedPersons as MergeSnapshotEntry[];
       const merged = entries.filter((entry) => entry.role === 'merged');
       const targetEntry = entries.find((entry) => entry.role === 'target');
 
-      for (const entry of merged) await this.people.restore(client, ownerId, entry.person);
+      for (const entry of merged) await this.persons.restore(client, ownerId, entry.person);
 
       const snapshotFaces = entries.flatMap((entry) => entry.faces);
       const current = new Map(
-        (await this.people.lockFaces(client, ownerId, snapshotFaces.map((face) => face.id))).map((face) => [face.id, face]),
+        (await this.faces.lock(client, ownerId, snapshotFaces.map((face) => face.id))).map((face) => [face.id, face]),
       );
       // A face goes back if it is still in the target, or still where the merge left it (unassigned).
       const restorable = (snap: SnapshotFace): FacePlacement | undefined => {
@@ -238,31 +240,31 @@ export class PeopleService {
           const face = restorable(snap);
           if (!face || photos.has(face.photoId)) continue;
           photos.add(face.photoId);
-          await this.people.assignFaces(client, ownerId, [face.id], entry.person.id, snap.assignedBy);
+          await this.faces.assign(client, ownerId, [face.id], entry.person.id, snap.assignedBy);
         }
-        if (entry.person.coverFaceId) await this.people.setCover(client, ownerId, entry.person.id, entry.person.coverFaceId);
-        await this.people.restoreExclusions(client, ownerId, entry.person.id, entry.exclusions);
+        if (entry.person.coverFaceId) await this.persons.setCover(client, ownerId, entry.person.id, entry.person.coverFaceId);
+        await this.persons.restoreExclusions(client, ownerId, entry.person.id, entry.exclusions);
         if (photos.size) restoredPersonIds.push(entry.person.id);
       }
       if (targetEntry) {
         // A later merge into the target confirmed its faces again: then they stay confirmed.
-        const confirmedSince = await this.people.hasLaterMerge(client, ownerId, merge);
-        const targetPhotos = new Set((await this.people.lockFacesOfPersons(client, ownerId, [targetId])).map((face) => face.photoId));
+        const confirmedSince = await this.persons.hasLaterMerge(client, ownerId, merge);
+        const targetPhotos = new Set((await this.faces.lockOfPersons(client, ownerId, [targetId])).map((face) => face.photoId));
         for (const snap of targetEntry.faces) {
           const face = restorable(snap);
           if (!face) continue;
           if (face.personId === targetId) {
-            if (!confirmedSince) await this.people.assignFaces(client, ownerId, [face.id], targetId, snap.assignedBy);
+            if (!confirmedSince) await this.faces.assign(client, ownerId, [face.id], targetId, snap.assignedBy);
           } else if (!targetPhotos.has(face.photoId)) {
             targetPhotos.add(face.photoId);
-            await this.people.assignFaces(client, ownerId, [face.id], targetId, snap.assignedBy);
+            await this.faces.assign(client, ownerId, [face.id], targetId, snap.assignedBy);
           }
         }
-        await this.people.restoreExclusions(client, ownerId, targetId, targetEntry.liftedExclusions);
+        await this.persons.restoreExclusions(client, ownerId, targetId, targetEntry.liftedExclusions);
       }
-      await this.people.clearStaleCovers(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
-      const emptied = await this.people.deleteIfEmpty(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
-      await this.people.markMergeUndone(client, ownerId, mergeId);
+      await this.persons.clearStaleCovers(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
+      const emptied = await this.persons.deleteIfEmpty(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
+      await this.persons.markMergeUndone(client, ownerId, mergeId);
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
       return {
         restoredPersonIds: restoredPersonIds.filter((id) => !emptied.includes(id)),
@@ -275,8 +277,8 @@ export class PeopleService {
   async similar(ownerId: string, personId: string, limit: number): Promise<{ people: Array<{ person: PersonView; similarity: number }> }> {
     const { pool } = this.database;
     await this.get(ownerId, personId);
-    const matches = await this.people.similar(pool, ownerId, personId, limit);
-    const persons = new Map((await this.people.findManyById(pool, ownerId, matches.map((match) => match.personId))).map((p) => [p.id, p]));
+    const matches = await this.persons.similar(pool, ownerId, personId, limit);
+    const persons = new Map((await this.persons.findManyById(pool, ownerId, matches.map((match) => match.personId))).map((p) => [p.id, p]));
     return {
       people: matches.flatMap((match) => {
         const person = persons.get(match.personId);
@@ -292,21 +294,22 @@ export class PeopleService {
       const face = await this.lockFace(client, ownerId, faceId);
       let personId: string;
       if ('personId' in to) {
-        const [person] = await this.people.lockPersons(client, ownerId, [to.personId]);
+        const [person] = await this.persons.lock(client, ownerId, [to.personId]);
         if (!person) throw new NotFoundException(`person ${to.personId} not found`);
         personId = person.id;
-        if (await this.people.personHasFaceInPhoto(client, ownerId, personId, face.photoId, face.id)) {
+        const onPhoto = (await this.faces.personsOnPhotos(client, ownerId, [face.photoId])).get(face.photoId);
+        if (face.personId !== personId && onPhoto?.has(personId)) {
           throw new ConflictException(`person ${personId} already has a face on photo ${face.photoId}; one person appears once per photo`);
         }
-        await this.people.removeExclusions(client, ownerId, personId, [face.id]);
+        await this.persons.removeExclusions(client, ownerId, personId, [face.id]);
       } else {
-        personId = await this.people.create(client, ownerId, to.newPerson.name ?? null);
+        personId = await this.persons.create(client, ownerId, to.newPerson.name ?? null);
       }
-      if (face.personId !== personId) await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-      await this.people.assignFaces(client, ownerId, [face.id], personId, 'user');
+      if (face.personId !== personId) await this.persons.clearCoverOfFaces(client, ownerId, [face.id]);
+      await this.faces.assign(client, ownerId, [face.id], personId, 'user');
       // Placing a face in a person takes back an earlier "not a face".
-      if (face.kind === 'not_face') await this.people.setFaceKind(client, ownerId, face.id, 'face');
-      if (face.personId && face.personId !== personId) await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
+      if (face.kind === 'not_face') await this.faces.setKind(client, ownerId, face.id, 'face');
+      if (face.personId && face.personId !== personId) await this.persons.deleteIfEmpty(client, ownerId, [face.personId]);
       return this.faceView(client, ownerId, face.id);
     });
   }
@@ -316,10 +319,10 @@ export class PeopleService {
     return withTransaction(this.database.pool, async (client) => {
       const face = await this.lockFace(client, ownerId, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
-      await this.people.addExclusion(client, ownerId, face.id, face.personId);
-      await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-      await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-      await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
+      await this.persons.addExclusion(client, ownerId, face.id, face.personId);
+      await this.persons.clearCoverOfFaces(client, ownerId, [face.id]);
+      await this.faces.assign(client, ownerId, [face.id], null, 'cluster');
+      await this.persons.deleteIfEmpty(client, ownerId, [face.personId]);
       return this.faceView(client, ownerId, face.id);
     });
   }
@@ -328,24 +331,24 @@ export class PeopleService {
   async markNotFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
       const face = await this.lockFace(client, ownerId, faceId);
-      await this.people.setFaceKind(client, ownerId, face.id, 'not_face');
+      await this.faces.setKind(client, ownerId, face.id, 'not_face');
       if (face.personId) {
-        await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-        await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-        await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
+        await this.persons.clearCoverOfFaces(client, ownerId, [face.id]);
+        await this.faces.assign(client, ownerId, [face.id], null, 'cluster');
+        await this.persons.deleteIfEmpty(client, ownerId, [face.personId]);
       }
       return this.faceView(client, ownerId, face.id);
     });
   }
 
   private async lockFace(db: Queryable, ownerId: string, faceId: string): Promise<FacePlacement> {
-    const face = await this.people.lockFace(db, ownerId, faceId);
+    const [face] = await this.faces.lock(db, ownerId, [faceId]);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return face;
   }
 
   private async faceView(db: Queryable, ownerId: string, faceId: string): Promise<FaceView> {
-    const face = await this.people.findFace(db, ownerId, faceId);
+    const face = await this.faces.find(db, ownerId, faceId);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return toFaceView(face);
   }

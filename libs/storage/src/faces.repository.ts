@@ -8,7 +8,6 @@ export interface FaceBox {
   height: number;
 }
 
-/** `face` takes part in clustering; `blurry` and `trash` are kept but left out. */
 /** What the pipeline made of a detection, or 'not_face' when the user said so. */
 export type FaceKind = 'face' | 'blurry' | 'trash' | 'not_face';
 
@@ -30,14 +29,37 @@ export interface NewFace extends FaceQuality {
   thumbnailJpeg: Buffer;
 }
 
-export interface Face extends FaceQuality {
+export type FaceAssignedBy = 'cluster' | 'user';
+
+/** A detection with the person it belongs to, as the people API shows it. */
+export interface FaceRecord {
   id: string;
+  personId: string | null;
+  personName: string | null;
   photoId: string;
-  faceIndex: number;
   box: FaceBox;
   landmarks: Array<{ x: number; y: number }>;
   detectionScore: number;
+  quality: number;
+  kind: FaceKind;
+  assignedBy: FaceAssignedBy;
+}
+
+/** Position after the last face of a person's page: best quality first. */
+export interface FaceCursor {
+  quality: number;
+  id: string;
+}
+
+/** A face as a merge or move needs it: where it is and how good it is. */
+export interface FacePlacement {
+  id: string;
+  photoId: string;
   personId: string | null;
+  quality: number;
+  detectionScore: number;
+  assignedBy: FaceAssignedBy;
+  kind: FaceKind;
 }
 
 export interface FaceEmbedding {
@@ -45,16 +67,8 @@ export interface FaceEmbedding {
   photoId: string;
   personId: string | null;
   /** 'user': the user placed or confirmed the face with its person; clustering keeps it there. */
-  assignedBy: 'cluster' | 'user';
+  assignedBy: FaceAssignedBy;
   embedding: Float32Array;
-}
-
-/** A face's clustering-relevant state, compared before a run writes (user decisions in between). */
-export interface FacePlacementState {
-  id: string;
-  personId: string | null;
-  assignedBy: 'cluster' | 'user';
-  kind: FaceKind;
 }
 
 /** One of a face's nearest faces assigned to a person (same owner). */
@@ -79,45 +93,66 @@ export interface NearestOptions {
   iterativeScan: boolean;
 }
 
-interface FaceRow {
+/** The landmarks column (x1, y1, ..., x5, y5) as points. */
+function landmarkPoints(flat: readonly number[]): Array<{ x: number; y: number }> {
+  const points = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) points.push({ x: flat[i], y: flat[i + 1] });
+  return points;
+}
+
+const recordColumns = `f.id, f.person_id, p.name AS person_name, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,
+  f.landmarks, f.detection_score, f.quality, f.kind, f.assigned_by`;
+
+interface RecordRow {
   id: string;
+  person_id: string | null;
+  person_name: string | null;
   photo_id: string;
-  face_index: number;
   box_x: number;
   box_y: number;
   box_width: number;
   box_height: number;
   landmarks: number[];
   detection_score: number;
-  person_id: string | null;
-  kind: FaceKind;
   quality: number;
-  sharpness: number | null;
-  trash_similarity: number | null;
+  kind: FaceKind;
+  assigned_by: FaceAssignedBy;
 }
 
-/** The landmarks column (x1, y1, ..., x5, y5) as points. */
-export function landmarkPoints(flat: readonly number[]): Array<{ x: number; y: number }> {
-  const points = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) points.push({ x: flat[i], y: flat[i + 1] });
-  return points;
+const toRecord = (row: RecordRow): FaceRecord => ({
+  id: row.id,
+  personId: row.person_id,
+  personName: row.person_name,
+  photoId: row.photo_id,
+  box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
+  landmarks: landmarkPoints(row.landmarks),
+  detectionScore: row.detection_score,
+  quality: row.quality,
+  kind: row.kind,
+  assignedBy: row.assigned_by,
+});
+
+const placementColumns = 'id, photo_id, person_id, quality, detection_score, assigned_by, kind';
+
+interface PlacementRow {
+  id: string;
+  photo_id: string;
+  person_id: string | null;
+  quality: number;
+  detection_score: number;
+  assigned_by: FaceAssignedBy;
+  kind: FaceKind;
 }
 
-function toFace(row: FaceRow): Face {
-  return {
-    id: row.id,
-    photoId: row.photo_id,
-    faceIndex: row.face_index,
-    box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
-    landmarks: landmarkPoints(row.landmarks),
-    detectionScore: row.detection_score,
-    personId: row.person_id,
-    kind: row.kind,
-    quality: row.quality,
-    sharpness: row.sharpness,
-    trashSimilarity: row.trash_similarity,
-  };
-}
+const toPlacement = (row: PlacementRow): FacePlacement => ({
+  id: row.id,
+  photoId: row.photo_id,
+  personId: row.person_id,
+  quality: row.quality,
+  detectionScore: row.detection_score,
+  assignedBy: row.assigned_by,
+  kind: row.kind,
+});
 
 export class FaceRepository {
   /**
@@ -161,16 +196,6 @@ export class FaceRepository {
     return ids;
   }
 
-  async listForPhoto(db: Queryable, photoId: string): Promise<Face[]> {
-    const result = await db.query<FaceRow>(
-      `SELECT id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks, detection_score, person_id,
-              kind, quality, sharpness, trash_similarity
-       FROM faces WHERE photo_id = $1 ORDER BY face_index`,
-      [photoId],
-    );
-    return result.rows.map(toFace);
-  }
-
   /** The owner's clusterable faces (kind `face`) with embeddings and placement, in a stable order. */
   async listEmbeddings(db: Queryable, ownerId: string): Promise<FaceEmbedding[]> {
     const result = await db.query<{
@@ -194,18 +219,93 @@ export class FaceRepository {
     }));
   }
 
+  /** A page of a person's faces, best quality first. */
+  async listOfPerson(
+    db: Queryable,
+    ownerId: string,
+    personId: string,
+    page: { limit: number; after?: FaceCursor },
+  ): Promise<FaceRecord[]> {
+    const params: unknown[] = [ownerId, personId, page.limit];
+    let after = '';
+    if (page.after) {
+      params.push(-page.after.quality, page.after.id);
+      after = 'AND (-f.quality, f.id) > ($4::real, $5::uuid)';
+    }
+    const result = await db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM faces f JOIN persons p ON p.id = f.person_id
+       WHERE f.owner_id = $1 AND f.person_id = $2 ${after}
+       ORDER BY -f.quality, f.id LIMIT $3`,
+      params,
+    );
+    return result.rows.map(toRecord);
+  }
+
+  /** Every face of a photo, in detection order, with the names of their persons. */
+  async listOfPhoto(db: Queryable, ownerId: string, photoId: string): Promise<FaceRecord[]> {
+    const result = await db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM faces f LEFT JOIN persons p ON p.id = f.person_id
+       WHERE f.owner_id = $1 AND f.photo_id = $2 ORDER BY f.face_index`,
+      [ownerId, photoId],
+    );
+    return result.rows.map(toRecord);
+  }
+
+  async find(db: Queryable, ownerId: string, faceId: string): Promise<FaceRecord | undefined> {
+    const result = await db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM faces f LEFT JOIN persons p ON p.id = f.person_id WHERE f.owner_id = $1 AND f.id = $2`,
+      [ownerId, faceId],
+    );
+    return result.rows[0] && toRecord(result.rows[0]);
+  }
+
+  /** Whether the owner has this face; cheap (no thumbnail read), for conditional requests. */
+  async exists(db: Queryable, ownerId: string, faceId: string): Promise<boolean> {
+    const result = await db.query('SELECT 1 FROM faces WHERE owner_id = $1 AND id = $2', [ownerId, faceId]);
+    return result.rows.length > 0;
+  }
+
   /**
-   * Locks the given faces of the owner (until the transaction ends) and returns their
-   * placement, so a clustering run can see whether the user changed anything since it read
-   * them; the people API locks the same rows, so decisions wait for the run's write or
-   * come before it.
+   * Locks the given faces of the owner until the transaction ends (in id order, so lockers
+   * cannot deadlock) and returns their placement; faces of other owners or gone are left
+   * out. A clustering run compares them with what it read; the people API's decisions lock
+   * the same rows, so they wait for a run's write or come before it.
    */
-  async lockPlacements(db: Queryable, ownerId: string, faceIds: string[]): Promise<FacePlacementState[]> {
-    const result = await db.query<{ id: string; person_id: string | null; assigned_by: 'cluster' | 'user'; kind: FaceKind }>(
-      `SELECT id, person_id, assigned_by, kind FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+  async lock(db: Queryable, ownerId: string, faceIds: string[]): Promise<FacePlacement[]> {
+    const result = await db.query<PlacementRow>(
+      `SELECT ${placementColumns} FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
       [ownerId, faceIds],
     );
-    return result.rows.map((row) => ({ id: row.id, personId: row.person_id, assignedBy: row.assigned_by, kind: row.kind }));
+    return result.rows.map(toPlacement);
+  }
+
+  /** Every face of the given persons, locked. */
+  async lockOfPersons(db: Queryable, ownerId: string, personIds: string[]): Promise<FacePlacement[]> {
+    const result = await db.query<PlacementRow>(
+      `SELECT ${placementColumns} FROM faces WHERE owner_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [ownerId, personIds],
+    );
+    return result.rows.map(toPlacement);
+  }
+
+  /** Places faces: person (null = none) and who decided. */
+  async assign(db: Queryable, ownerId: string, faceIds: string[], personId: string | null, assignedBy: FaceAssignedBy): Promise<void> {
+    if (!faceIds.length) return;
+    await db.query('UPDATE faces SET person_id = $3, assigned_by = $4 WHERE owner_id = $1 AND id = ANY($2::uuid[])', [
+      ownerId,
+      faceIds,
+      personId,
+      assignedBy,
+    ]);
+  }
+
+  /** Marks every face of a person as placed by the user (the user confirmed the whole person). */
+  async confirmAllOf(db: Queryable, ownerId: string, personId: string): Promise<void> {
+    await db.query(`UPDATE faces SET assigned_by = 'user' WHERE owner_id = $1 AND person_id = $2`, [ownerId, personId]);
+  }
+
+  async setKind(db: Queryable, ownerId: string, faceId: string, kind: FaceKind): Promise<void> {
+    await db.query('UPDATE faces SET kind = $3 WHERE owner_id = $1 AND id = $2', [ownerId, faceId, kind]);
   }
 
   /** Marks faces as looked at by clustering (a run, or an incremental pass). */
@@ -242,6 +342,41 @@ export class FaceRepository {
       [ownerId, limit],
     );
     return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id }));
+  }
+
+  /** The persons already holding a face of each given photo (one face per person per photo). */
+  async personsOnPhotos(db: Queryable, ownerId: string, photoIds: string[]): Promise<Map<string, Set<string>>> {
+    const result = await db.query<{ photo_id: string; person_id: string }>(
+      `SELECT DISTINCT photo_id, person_id FROM faces
+       WHERE owner_id = $1 AND photo_id = ANY($2::uuid[]) AND person_id IS NOT NULL`,
+      [ownerId, photoIds],
+    );
+    const persons = new Map<string, Set<string>>();
+    for (const row of result.rows) {
+      const set = persons.get(row.photo_id);
+      if (set) set.add(row.person_id);
+      else persons.set(row.photo_id, new Set([row.person_id]));
+    }
+    return persons;
+  }
+
+  /**
+   * Incremental assignment between runs: places unassigned faces with persons, unless in the
+   * meantime the face was placed, the person went, the user removed the face from that
+   * person, or the person got another face of the same photo.
+   */
+  async assignByCluster(db: Queryable, ownerId: string, placements: Array<{ faceId: string; personId: string }>): Promise<number> {
+    if (placements.length === 0) return 0;
+    const result = await db.query(
+      `UPDATE faces f SET person_id = a.person_id, assigned_by = 'cluster', cluster_pending = false
+       FROM unnest($2::uuid[], $3::uuid[]) AS a(face_id, person_id)
+       WHERE f.owner_id = $1 AND f.id = a.face_id AND f.person_id IS NULL AND f.kind = 'face'
+         AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.owner_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM face_person_exclusions e WHERE e.face_id = f.id AND e.person_id = a.person_id)
+         AND NOT EXISTS (SELECT 1 FROM faces o WHERE o.person_id = a.person_id AND o.photo_id = f.photo_id AND o.id <> f.id)`,
+      [ownerId, placements.map((p) => p.faceId), placements.map((p) => p.personId)],
+    );
+    return result.rowCount ?? 0;
   }
 
   /** How many of the owner's faces are assigned to a person. */

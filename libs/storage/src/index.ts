@@ -25,23 +25,23 @@ export {
 export { DeadLetterRepository, type DeadLetter } from './dead-letters.repository';
 export {
   FaceRepository,
-  type Face,
-  type FaceBox,
-  type FaceEmbedding,
-  type FacePlacementState,
   type AssignedNeighbour,
-  type NearestOptions,
+  type FaceAssignedBy,
+  type FaceBox,
+  type FaceCursor,
+  type FaceEmbedding,
   type FaceKind,
+  type FacePlacement,
   type FaceQuality,
+  type FaceRecord,
+  type NearestOptions,
   type NewFace,
 } from './faces.repository';
-export { PersonRepository, type PersonSummary, type PersonAssignment, type ClusteringPerson } from './persons.repository';
 export {
-  PeopleRepository,
-  type FaceAssignedBy,
-  type FaceCursor,
-  type FacePlacement,
-  type FaceRecord,
+  PersonRepository,
+  type ExportedFace,
+  type ExportedPerson,
+  type PersonAssignment,
   type PersonCursor,
   type PersonFilter,
   type PersonListQuery,
@@ -49,7 +49,7 @@ export {
   type PersonRecord,
   type PersonRow,
   type PersonSort,
-} from './people.repository';
+} from './persons.repository';
 export { IngestJobRepository, type ClaimedJob } from './ingest-jobs.repository';
 export {
   ClusteringRunRepository,
@@ -59,11 +59,6 @@ export {
   type ClusteringRunStatus,
   type RunSchedule,
 } from './clustering-runs.repository';
-export {
-  OperationsRepository,
-  type PhotoProgress,
-  type ExportedPerson,
-  type ExportedFace,
-} from './operations.repository';
+export { OperationsRepository, type PhotoProgress } from './operations.repository';
 export { UserRepository, type User, type ApiToken, type NewToken, type TokenKind } from './users.repository';
 export { StorageModule, DATABASE, BLOB_STORE, openDatabaseFromConfig, blobDirFromConfig, embeddedDirFromConfig } from './storage.module';
