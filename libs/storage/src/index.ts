@@ -11,20 +11,23 @@ export {
 } from './database';
 export { DataFolderInUseError, DataFolderLock, type DataFolderHolder } from './data-folder-lock';
 export { ClaimHolder, CLAIM_LOCK_SPACE, LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
-export { runMigrations, migrationsDir } from './migrate';
+export { runMigrations, rebuildIndexes, migrationsDir } from './migrate';
 export { toVectorParam, parseVector } from './vector';
 export { LocalBlobStore, removeFilesModifiedBefore, sha256OfFile, type BlobStore } from './blob-store';
+export { Repositories, type OwnerRepositories, type CrossOwnerRepositories } from './repositories';
 export {
   PhotoRepository,
+  AllPhotos,
   type Photo,
   type PhotoStatus,
   type NewPhoto,
   type PhotoCursor,
   type PhotoListQuery,
+  type PhotoProgress,
 } from './photos.repository';
-export { DeadLetterRepository, type DeadLetter } from './dead-letters.repository';
 export {
   FaceRepository,
+  AllFaces,
   type AssignedNeighbour,
   type FaceAssignedBy,
   type FaceBox,
@@ -50,15 +53,15 @@ export {
   type PersonRow,
   type PersonSort,
 } from './persons.repository';
-export { IngestJobRepository, type ClaimedJob } from './ingest-jobs.repository';
+export { IngestJobRepository, IngestJobQueue, type ClaimedJob } from './ingest-jobs.repository';
 export {
   ClusteringRunRepository,
+  ClusteringRunQueue,
   type ClusteringRun,
   type ClusteringRunRequester,
   type ClusteringRunResult,
   type ClusteringRunStatus,
   type RunSchedule,
 } from './clustering-runs.repository';
-export { OperationsRepository, type PhotoProgress } from './operations.repository';
 export { UserRepository, type User, type ApiToken, type NewToken, type TokenKind } from './users.repository';
 export { StorageModule, DATABASE, BLOB_STORE, openDatabaseFromConfig, blobDirFromConfig, embeddedDirFromConfig } from './storage.module';

@@ -1,4 +1,4 @@
-import type { Queryable } from './database';
+import { OwnerScoped } from './database';
 import type { FaceKind } from './faces.repository';
 
 /** A person as the people API shows it: counts and the picture to show. */
@@ -127,7 +127,6 @@ const filterSql: Record<PersonFilter, string> = {
   all: 'true',
 };
 
-
 /** The owner's persons that `where` picks ($1 is the owner), with counts and covers; `page` orders and limits them. */
 const recordsSql = (where: string, page = '', order = '') => `WITH page AS (
     SELECT ${personColumns}, p.cover_face_id AS chosen_cover FROM persons p
@@ -135,7 +134,7 @@ const recordsSql = (where: string, page = '', order = '') => `WITH page AS (
   )
   SELECT page.*, cover.cover_face_id FROM page ${coverLateral} ${order}`;
 
-interface RowOfPerson {
+interface PersonTableRow {
   id: string;
   name: string | null;
   hidden: boolean;
@@ -144,7 +143,7 @@ interface RowOfPerson {
   updated_at: string;
 }
 
-const toPersonRow = (row: RowOfPerson): PersonRow => ({
+const toPersonRow = (row: PersonTableRow): PersonRow => ({
   id: row.id,
   name: row.name,
   hidden: row.hidden,
@@ -169,15 +168,15 @@ const toMerge = (row: MergeRow): PersonMergeRecord => ({
   undoneAt: row.undone_at,
 });
 
-/** The persons table with what hangs on it: "not this person" exclusions and merge records. */
-export class PersonRepository {
+/** The persons table with what hangs on it ("not this person" exclusions, merge records), bound to one owner. */
+export class PersonRepository extends OwnerScoped {
   /**
    * One page of the owner's persons, read in index order (persons_owner_faces_idx,
    * persons_owner_name_idx); cursors compare row values in the page's sort order, so a page
    * costs the same wherever it is, however large the library.
    */
-  async list(db: Queryable, ownerId: string, query: PersonListQuery): Promise<PersonRecord[]> {
-    const params: unknown[] = [ownerId];
+  async list(query: PersonListQuery): Promise<PersonRecord[]> {
+    const params: unknown[] = [this.ownerId];
     const where = [filterSql[query.filter]];
     if (query.search) {
       params.push(`%${escapeLike(query.search)}%`);
@@ -194,74 +193,69 @@ export class PersonRepository {
       where.push(`(p.name IS NULL, lower(coalesce(p.name, '')), p.id) > ($${n - 2}::boolean, $${n - 1}::text, $${n}::uuid)`);
     }
     params.push(query.limit);
-    const result = await db.query<PersonViewRow>(
+    const result = await this.db.query<PersonViewRow>(
       recordsSql(where.join(' AND '), `ORDER BY ${order('p')} LIMIT $${params.length}`, `ORDER BY ${order('page')}`),
       params,
     );
     return result.rows.map(toPersonRecord);
   }
 
-  async findById(db: Queryable, ownerId: string, personId: string): Promise<PersonRecord | undefined> {
-    const result = await db.query<PersonViewRow>(recordsSql('p.id = $2'), [ownerId, personId]);
+  async find(personId: string): Promise<PersonRecord | undefined> {
+    const result = await this.db.query<PersonViewRow>(recordsSql('p.id = $2'), [this.ownerId, personId]);
     return result.rows[0] && toPersonRecord(result.rows[0]);
   }
 
   /** Several persons by id, in the order asked; ids of other owners or unknown ids are left out. */
-  async findManyById(db: Queryable, ownerId: string, personIds: string[]): Promise<PersonRecord[]> {
+  async findMany(personIds: string[]): Promise<PersonRecord[]> {
     if (!personIds.length) return [];
-    const result = await db.query<PersonViewRow>(recordsSql('p.id = ANY($2::uuid[])'), [ownerId, personIds]);
+    const result = await this.db.query<PersonViewRow>(recordsSql('p.id = ANY($2::uuid[])'), [this.ownerId, personIds]);
     const byId = new Map(result.rows.map((row) => [row.id, toPersonRecord(row)]));
     return personIds.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** The owner's persons as stored, in id order (clustering input). */
-  async listRows(db: Queryable, ownerId: string): Promise<PersonRow[]> {
-    return this.selectRows(db, ownerId, undefined, '');
+  async listRows(): Promise<PersonRow[]> {
+    return this.selectRows(undefined, '');
   }
 
   /**
    * Locks the owner's persons (the given ones, or all) until the transaction ends and returns
    * their rows: in id order, so concurrent merges and clustering runs cannot deadlock.
    */
-  async lock(db: Queryable, ownerId: string, personIds?: string[]): Promise<PersonRow[]> {
-    return this.selectRows(db, ownerId, personIds, 'FOR UPDATE');
+  async lock(personIds?: string[]): Promise<PersonRow[]> {
+    return this.selectRows(personIds, 'FOR UPDATE');
   }
 
-  private async selectRows(db: Queryable, ownerId: string, personIds: string[] | undefined, lock: string): Promise<PersonRow[]> {
-    const result = await db.query<RowOfPerson>(
+  private async selectRows(personIds: string[] | undefined, lock: string): Promise<PersonRow[]> {
+    const result = await this.db.query<PersonTableRow>(
       `SELECT id, name, hidden, cover_face_id, created_at::text AS created_at, updated_at::text AS updated_at
        FROM persons WHERE owner_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[])) ORDER BY id ${lock}`,
-      [ownerId, personIds ?? null],
+      [this.ownerId, personIds ?? null],
     );
     return result.rows.map(toPersonRow);
   }
 
-  async create(db: Queryable, ownerId: string, name: string | null): Promise<string> {
-    const result = await db.query<{ id: string }>('INSERT INTO persons (owner_id, name) VALUES ($1, $2) RETURNING id', [
-      ownerId,
+  async create(name: string | null): Promise<string> {
+    const result = await this.db.query<{ id: string }>('INSERT INTO persons (owner_id, name) VALUES ($1, $2) RETURNING id', [
+      this.ownerId,
       name,
     ]);
     return result.rows[0].id;
   }
 
   /** Puts a person back exactly as a snapshot had it, under its old id. */
-  async restore(db: Queryable, ownerId: string, person: PersonRow): Promise<void> {
-    await db.query(
+  async restore(person: PersonRow): Promise<void> {
+    await this.db.query(
       `INSERT INTO persons (id, owner_id, name, hidden, cover_face_id, created_at, updated_at)
        VALUES ($1, $2, $3, $4, NULL, $5::timestamptz, $6::timestamptz)`,
-      [person.id, ownerId, person.name, person.hidden, person.createdAt, person.updatedAt],
+      [person.id, this.ownerId, person.name, person.hidden, person.createdAt, person.updatedAt],
     );
   }
 
   /** Sets the given fields (undefined = unchanged). */
-  async update(
-    db: Queryable,
-    ownerId: string,
-    personId: string,
-    changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
-  ): Promise<void> {
+  async update(personId: string, changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null }): Promise<void> {
     const sets: string[] = [];
-    const params: unknown[] = [ownerId, personId];
+    const params: unknown[] = [this.ownerId, personId];
     const set = (column: string, value: unknown) => {
       params.push(value);
       sets.push(`${column} = $${params.length}`);
@@ -270,54 +264,54 @@ export class PersonRepository {
     if (changes.hidden !== undefined) set('hidden', changes.hidden);
     if (changes.coverFaceId !== undefined) set('cover_face_id', changes.coverFaceId);
     if (!sets.length) return;
-    await db.query(`UPDATE persons SET ${sets.join(', ')}, updated_at = now() WHERE owner_id = $1 AND id = $2`, params);
+    await this.db.query(`UPDATE persons SET ${sets.join(', ')}, updated_at = now() WHERE owner_id = $1 AND id = $2`, params);
   }
 
   /** Sets the cover without marking the person updated (an undo puts the snapshot's cover back). */
-  async setCover(db: Queryable, ownerId: string, personId: string, coverFaceId: string | null): Promise<void> {
-    await db.query('UPDATE persons SET cover_face_id = $3 WHERE owner_id = $1 AND id = $2', [ownerId, personId, coverFaceId]);
+  async setCover(personId: string, coverFaceId: string | null): Promise<void> {
+    await this.db.query('UPDATE persons SET cover_face_id = $3 WHERE owner_id = $1 AND id = $2', [this.ownerId, personId, coverFaceId]);
   }
 
-  async delete(db: Queryable, ownerId: string, personIds: string[]): Promise<void> {
-    await db.query('DELETE FROM persons WHERE owner_id = $1 AND id = ANY($2::uuid[])', [ownerId, personIds]);
+  async delete(personIds: string[]): Promise<void> {
+    await this.db.query('DELETE FROM persons WHERE owner_id = $1 AND id = ANY($2::uuid[])', [this.ownerId, personIds]);
   }
 
   /** Deletes those of the owner's persons (the given ones, or all) that have no face left; returns their ids. */
-  async deleteIfEmpty(db: Queryable, ownerId: string, personIds?: string[]): Promise<string[]> {
-    const result = await db.query<{ id: string }>(
+  async deleteIfEmpty(personIds?: string[]): Promise<string[]> {
+    const result = await this.db.query<{ id: string }>(
       `DELETE FROM persons p WHERE p.owner_id = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2::uuid[]))
          AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id)
        RETURNING p.id`,
-      [ownerId, personIds ?? null],
+      [this.ownerId, personIds ?? null],
     );
     return result.rows.map((row) => row.id);
   }
 
   /** A face that leaves its person stops being that person's cover. */
-  async clearCoverOfFaces(db: Queryable, ownerId: string, faceIds: string[]): Promise<void> {
+  async clearCoverOfFaces(faceIds: string[]): Promise<void> {
     if (!faceIds.length) return;
-    await db.query('UPDATE persons SET cover_face_id = NULL WHERE owner_id = $1 AND cover_face_id = ANY($2::uuid[])', [
-      ownerId,
+    await this.db.query('UPDATE persons SET cover_face_id = NULL WHERE owner_id = $1 AND cover_face_id = ANY($2::uuid[])', [
+      this.ownerId,
       faceIds,
     ]);
   }
 
   /** Clears the chosen cover of those persons (the given ones, or all) whose cover face is no longer theirs. */
-  async clearStaleCovers(db: Queryable, ownerId: string, personIds?: string[]): Promise<void> {
-    await db.query(
+  async clearStaleCovers(personIds?: string[]): Promise<void> {
+    await this.db.query(
       `UPDATE persons p SET cover_face_id = NULL
        WHERE p.owner_id = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2::uuid[])) AND p.cover_face_id IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.id = p.cover_face_id AND f.person_id = p.id)`,
-      [ownerId, personIds ?? null],
+      [this.ownerId, personIds ?? null],
     );
   }
 
   /** Records "this face is not this person": the clusterer never puts it back there. */
-  async addExclusion(db: Queryable, ownerId: string, faceId: string, personId: string): Promise<void> {
-    await db.query(
+  async addExclusion(faceId: string, personId: string): Promise<void> {
+    await this.db.query(
       `INSERT INTO face_person_exclusions (face_id, person_id, owner_id) VALUES ($1, $2, $3)
        ON CONFLICT (face_id, person_id) DO NOTHING`,
-      [faceId, personId, ownerId],
+      [faceId, personId, this.ownerId],
     );
   }
 
@@ -325,17 +319,13 @@ export class PersonRepository {
    * "Not this person" decisions of the owner (about the given faces or persons, or all): face
    * id → the person ids it must never join, in face id order.
    */
-  async listExclusions(
-    db: Queryable,
-    ownerId: string,
-    about: { faceIds?: string[]; personIds?: string[] } = {},
-  ): Promise<Map<string, Set<string>>> {
-    const result = await db.query<{ face_id: string; person_id: string }>(
+  async listExclusions(about: { faceIds?: string[]; personIds?: string[] } = {}): Promise<Map<string, Set<string>>> {
+    const result = await this.db.query<{ face_id: string; person_id: string }>(
       `SELECT face_id, person_id FROM face_person_exclusions
        WHERE owner_id = $1 AND ($2::uuid[] IS NULL OR face_id = ANY($2::uuid[]))
          AND ($3::uuid[] IS NULL OR person_id = ANY($3::uuid[]))
        ORDER BY face_id, person_id`,
-      [ownerId, about.faceIds ?? null, about.personIds ?? null],
+      [this.ownerId, about.faceIds ?? null, about.personIds ?? null],
     );
     const exclusions = new Map<string, Set<string>>();
     for (const row of result.rows) {
@@ -347,25 +337,25 @@ export class PersonRepository {
   }
 
   /** Removes exclusions of these faces from this person; returns the face ids that had one. */
-  async removeExclusions(db: Queryable, ownerId: string, personId: string, faceIds: string[]): Promise<string[]> {
+  async removeExclusions(personId: string, faceIds: string[]): Promise<string[]> {
     if (!faceIds.length) return [];
-    const result = await db.query<{ face_id: string }>(
+    const result = await this.db.query<{ face_id: string }>(
       `DELETE FROM face_person_exclusions WHERE owner_id = $1 AND person_id = $2 AND face_id = ANY($3::uuid[])
        RETURNING face_id`,
-      [ownerId, personId, faceIds],
+      [this.ownerId, personId, faceIds],
     );
     return result.rows.map((row) => row.face_id);
   }
 
   /** Re-adds exclusions for the faces that still exist and are not in that person now. */
-  async restoreExclusions(db: Queryable, ownerId: string, personId: string, faceIds: string[]): Promise<void> {
+  async restoreExclusions(personId: string, faceIds: string[]): Promise<void> {
     if (!faceIds.length) return;
-    await db.query(
+    await this.db.query(
       `INSERT INTO face_person_exclusions (face_id, person_id, owner_id)
        SELECT f.id, $2, $1 FROM faces f
        WHERE f.owner_id = $1 AND f.id = ANY($3::uuid[]) AND f.person_id IS DISTINCT FROM $2
        ON CONFLICT (face_id, person_id) DO NOTHING`,
-      [ownerId, personId, faceIds],
+      [this.ownerId, personId, faceIds],
     );
   }
 
@@ -374,8 +364,8 @@ export class PersonRepository {
    * centroids (mean embedding), computed in one pass over the owner's assigned faces only,
    * so no other user's face is ever compared. Hidden persons are left out.
    */
-  async similar(db: Queryable, ownerId: string, personId: string, limit: number): Promise<Array<{ personId: string; similarity: number }>> {
-    const result = await db.query<{ person_id: string; similarity: number }>(
+  async similar(personId: string, limit: number): Promise<Array<{ personId: string; similarity: number }>> {
+    const result = await this.db.query<{ person_id: string; similarity: number }>(
       `WITH centroids AS (
          SELECT f.person_id, avg(e.embedding) AS centroid
          FROM faces f JOIN face_embeddings e ON e.face_id = f.id
@@ -387,42 +377,42 @@ export class PersonRepository {
        WHERE c.person_id <> $2 AND p.owner_id = $1 AND NOT p.hidden
        ORDER BY c.centroid <=> target.centroid, c.person_id
        LIMIT $3`,
-      [ownerId, personId, limit],
+      [this.ownerId, personId, limit],
     );
     return result.rows.map((row) => ({ personId: row.person_id, similarity: Number(row.similarity) }));
   }
 
-  async insertMerge(db: Queryable, ownerId: string, targetPersonId: string, mergedPersons: unknown): Promise<PersonMergeRecord> {
-    const result = await db.query<MergeRow>(
+  async insertMerge(targetPersonId: string, mergedPersons: unknown): Promise<PersonMergeRecord> {
+    const result = await this.db.query<MergeRow>(
       `INSERT INTO person_merges (owner_id, target_person_id, merged_persons) VALUES ($1, $2, $3::jsonb)
        RETURNING id, target_person_id, merged_persons, created_at, undone_at`,
-      [ownerId, targetPersonId, JSON.stringify(mergedPersons)],
+      [this.ownerId, targetPersonId, JSON.stringify(mergedPersons)],
     );
     return toMerge(result.rows[0]);
   }
 
-  async lockMerge(db: Queryable, ownerId: string, mergeId: string): Promise<PersonMergeRecord | undefined> {
-    const result = await db.query<MergeRow>(
+  async lockMerge(mergeId: string): Promise<PersonMergeRecord | undefined> {
+    const result = await this.db.query<MergeRow>(
       `SELECT id, target_person_id, merged_persons, created_at, undone_at
        FROM person_merges WHERE owner_id = $1 AND id = $2 FOR UPDATE`,
-      [ownerId, mergeId],
+      [this.ownerId, mergeId],
     );
     return result.rows[0] && toMerge(result.rows[0]);
   }
 
   /** Whether a later merge into the same person is still in effect. */
-  async hasLaterMerge(db: Queryable, ownerId: string, merge: PersonMergeRecord): Promise<boolean> {
-    const result = await db.query(
+  async hasLaterMerge(merge: PersonMergeRecord): Promise<boolean> {
+    const result = await this.db.query(
       `SELECT 1 FROM person_merges
        WHERE owner_id = $1 AND target_person_id = $2 AND undone_at IS NULL
          AND created_at > (SELECT created_at FROM person_merges WHERE id = $3) LIMIT 1`,
-      [ownerId, merge.targetPersonId, merge.id],
+      [this.ownerId, merge.targetPersonId, merge.id],
     );
     return result.rows.length > 0;
   }
 
-  async markMergeUndone(db: Queryable, ownerId: string, mergeId: string): Promise<void> {
-    await db.query('UPDATE person_merges SET undone_at = now() WHERE owner_id = $1 AND id = $2', [ownerId, mergeId]);
+  async markMergeUndone(mergeId: string): Promise<void> {
+    await this.db.query('UPDATE person_merges SET undone_at = now() WHERE owner_id = $1 AND id = $2', [this.ownerId, mergeId]);
   }
 
   /**
@@ -434,15 +424,15 @@ export class PersonRepository {
    * during the run keep what incremental assignment gave them. Call inside a transaction so
    * readers see the old state or the new, never a mix.
    */
-  async applyAssignments(
-    db: Queryable,
-    ownerId: string,
-    assignments: PersonAssignment[],
-    scope?: string[],
-  ): Promise<string[]> {
+  async applyAssignments(assignments: PersonAssignment[], scope?: string[]): Promise<string[]> {
     const newPersons = assignments.filter((assignment) => assignment.personId === null).length;
     const created = newPersons
-      ? (await db.query<{ id: string }>('INSERT INTO persons (owner_id) SELECT $1 FROM generate_series(1, $2) RETURNING id', [ownerId, newPersons])).rows
+      ? (
+          await this.db.query<{ id: string }>('INSERT INTO persons (owner_id) SELECT $1 FROM generate_series(1, $2) RETURNING id', [
+            this.ownerId,
+            newPersons,
+          ])
+        ).rows
       : [];
     let nextCreated = 0;
     const personIds = assignments.map((assignment) => assignment.personId ?? created[nextCreated++].id);
@@ -451,7 +441,7 @@ export class PersonRepository {
     // One statement for the whole result, writing only the faces whose person or pending
     // mark changes (a re-run of an unchanged library writes nothing). Arrays are joined as
     // tables: "id = ANY(array)" would compare every face with every array element.
-    await db.query(
+    await this.db.query(
       `WITH target AS (
          SELECT t.face_id, t.person_id FROM unnest($2::uuid[], $3::uuid[]) AS t(face_id, person_id)
          WHERE NOT EXISTS (SELECT 1 FROM face_person_exclusions e WHERE e.face_id = t.face_id AND e.person_id = t.person_id)
@@ -468,16 +458,16 @@ export class PersonRepository {
        UPDATE faces f SET person_id = p.person_id, cluster_pending = p.cluster_pending
        FROM planned p
        WHERE f.id = p.id AND (f.person_id IS DISTINCT FROM p.person_id OR f.cluster_pending <> p.cluster_pending)`,
-      [ownerId, faceIds, targetPersons, scope ?? null],
+      [this.ownerId, faceIds, targetPersons, scope ?? null],
     );
-    await this.clearStaleCovers(db, ownerId);
-    await this.deleteIfEmpty(db, ownerId);
+    await this.clearStaleCovers();
+    await this.deleteIfEmpty();
     return personIds;
   }
 
   /** The owner's persons, largest first, each with its faces and the photos they are on. */
-  async export(db: Queryable, ownerId: string): Promise<ExportedPerson[]> {
-    const result = await db.query<{
+  async export(): Promise<ExportedPerson[]> {
+    const result = await this.db.query<{
       person_id: string;
       name: string | null;
       hidden: boolean;
@@ -500,7 +490,7 @@ export class PersonRepository {
        JOIN photos ph ON ph.id = f.photo_id
        WHERE p.owner_id = $1
        ORDER BY count(*) OVER (PARTITION BY p.id) DESC, p.created_at, p.id, ph.original_name, f.face_index`,
-      [ownerId],
+      [this.ownerId],
     );
     const persons = new Map<string, ExportedPerson>();
     for (const row of result.rows) {
