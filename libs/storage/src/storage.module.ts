@@ -3,14 +3,9 @@ import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { answerWithin, ReportsReadiness, type ReadinessReport, type ReadinessReporter } from '@facecloud/metrics';
 import { LocalBlobStore } from './blob-store';
-import { ClusteringRunRepository } from './clustering-runs.repository';
-import { DeadLetterRepository } from './dead-letters.repository';
 import { openDatabase, type Database } from './database';
-import { FaceRepository } from './faces.repository';
-import { IngestJobRepository } from './ingest-jobs.repository';
 import { runMigrations } from './migrate';
-import { PersonRepository } from './persons.repository';
-import { PhotoRepository } from './photos.repository';
+import { Repositories } from './repositories';
 
 export const DATABASE = Symbol('DATABASE');
 export const BLOB_STORE = Symbol('BLOB_STORE');
@@ -76,15 +71,6 @@ class DatabaseReadiness implements ReadinessReporter {
   }
 }
 
-const repositories = [
-  PhotoRepository,
-  FaceRepository,
-  PersonRepository,
-  IngestJobRepository,
-  ClusteringRunRepository,
-  DeadLetterRepository,
-];
-
 @Global()
 @Module({
   providers: [
@@ -92,8 +78,8 @@ const repositories = [
     { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new LocalBlobStore(blobDirFromConfig(config)) },
     DatabaseLifecycle,
     DatabaseReadiness,
-    ...repositories,
+    Repositories,
   ],
-  exports: [DATABASE, BLOB_STORE, ...repositories],
+  exports: [DATABASE, BLOB_STORE, Repositories],
 })
 export class StorageModule {}
