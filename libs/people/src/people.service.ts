@@ -3,6 +3,8 @@ import {
   DATABASE,
   Repositories,
   withTransaction,
+  type FaceRepository,
+  type PersonRepository,
   type Database,
   type FaceAssignedBy,
   type FaceCursor,
@@ -89,13 +91,13 @@ export class PeopleService {
   }
 
   get(ownerId: string, personId: string): Promise<PersonRecord> {
-    return this.findPerson(this.owner(ownerId), personId);
+    return this.findPerson(this.owner(ownerId).persons, personId);
   }
 
   /** Up to `limit` faces of the person after the cursor's position, best quality first. */
   async listFaces(ownerId: string, personId: string, page: { limit: number; cursor?: FaceCursor }): Promise<FaceRecord[]> {
     const owner = this.owner(ownerId);
-    await this.findPerson(owner, personId);
+    await this.findPerson(owner.persons, personId);
     return owner.faces.listOfPerson(personId, { limit: page.limit, after: page.cursor });
   }
 
@@ -105,8 +107,7 @@ export class PeopleService {
     changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
   ): Promise<PersonRecord> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
+      const { persons, faces } = this.owner(ownerId, client);
       const [person] = await persons.lock([personId]);
       if (!person) throw new NotFoundException(`person ${personId} not found`);
       if (changes.coverFaceId) {
@@ -116,7 +117,7 @@ export class PeopleService {
         }
       }
       await persons.update(personId, changes);
-      return this.findPerson(owner, personId);
+      return this.findPerson(persons, personId);
     });
   }
 
@@ -133,8 +134,7 @@ export class PeopleService {
    */
   async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonRecord }> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
+      const { persons, faces } = this.owner(ownerId, client);
       const rows = await persons.lock([targetId, ...mergedIds]);
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const id of [targetId, ...mergedIds]) {
@@ -179,7 +179,7 @@ export class PeopleService {
       );
       return {
         merge: { id: record.id, targetPersonId: targetId, mergedPersonIds: mergedIds, createdAt: record.createdAt },
-        person: await this.findPerson(owner, targetId),
+        person: await this.findPerson(persons, targetId),
       };
     });
   }
@@ -192,8 +192,7 @@ export class PeopleService {
    */
   async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonRecord | null }> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
+      const { persons, faces } = this.owner(ownerId, client);
       const merge = await persons.lockMerge(mergeId);
       if (!merge) throw new NotFoundException(`merge ${mergeId} not found`);
       if (merge.undoneAt) throw new ConflictException(`merge ${mergeId} was already undone at ${merge.undoneAt.toISOString()}`);
@@ -251,17 +250,17 @@ export class PeopleService {
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
       return {
         restoredPersonIds: restoredPersonIds.filter((id) => !emptied.includes(id)),
-        person: emptied.includes(targetId) ? null : await this.findPerson(owner, targetId),
+        person: emptied.includes(targetId) ? null : await this.findPerson(persons, targetId),
       };
     });
   }
 
   /** Persons whose faces look closest to this person's, best first, for "same person?" prompts. */
   async similar(ownerId: string, personId: string, limit: number): Promise<Array<{ person: PersonRecord; similarity: number }>> {
-    const owner = this.owner(ownerId);
-    await this.findPerson(owner, personId);
-    const matches = await owner.persons.similar(personId, limit);
-    const found = new Map((await owner.persons.findMany(matches.map((match) => match.personId))).map((p) => [p.id, p]));
+    const { persons } = this.owner(ownerId);
+    await this.findPerson(persons, personId);
+    const matches = await persons.similar(personId, limit);
+    const found = new Map((await persons.findMany(matches.map((match) => match.personId))).map((p) => [p.id, p]));
     return matches.flatMap((match) => {
       const person = found.get(match.personId);
       // Cosine similarity of the centroids, shown as 0..1 (opposite directions count as 0).
@@ -272,9 +271,8 @@ export class PeopleService {
   /** The face, placed by the user in an existing or a new person. 409 if that person already has a face of the photo. */
   async moveFace(ownerId: string, faceId: string, to: MoveTarget): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
-      const face = await this.lockFace(owner, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       let personId: string;
       if ('personId' in to) {
         const [person] = await persons.lock([to.personId]);
@@ -293,54 +291,52 @@ export class PeopleService {
       // Placing a face in a person takes back an earlier "not a face".
       if (face.kind === 'not_face') await faces.setKind(face.id, 'face');
       if (face.personId && face.personId !== personId) await persons.deleteIfEmpty([face.personId]);
-      return this.findFace(owner, face.id);
+      return this.findFace(faces, face.id);
     });
   }
 
   /** Takes the face out of its person and records "not this person", so it never returns there. */
   async removeFace(ownerId: string, faceId: string): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
-      const face = await this.lockFace(owner, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
       await persons.addExclusion(face.id, face.personId);
       await persons.clearCoverOfFaces([face.id]);
       await faces.assign([face.id], null, 'cluster');
       await persons.deleteIfEmpty([face.personId]);
-      return this.findFace(owner, face.id);
+      return this.findFace(faces, face.id);
     });
   }
 
   /** The user says the detection is not a face: it leaves its person and takes no part in clustering. */
   async markNotFace(ownerId: string, faceId: string): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
-      const face = await this.lockFace(owner, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       await faces.setKind(face.id, 'not_face');
       if (face.personId) {
         await persons.clearCoverOfFaces([face.id]);
         await faces.assign([face.id], null, 'cluster');
         await persons.deleteIfEmpty([face.personId]);
       }
-      return this.findFace(owner, face.id);
+      return this.findFace(faces, face.id);
     });
   }
 
-  private async findPerson({ persons }: OwnerRepositories, personId: string): Promise<PersonRecord> {
+  private async findPerson(persons: PersonRepository, personId: string): Promise<PersonRecord> {
     const person = await persons.find(personId);
     if (!person) throw new NotFoundException(`person ${personId} not found`);
     return person;
   }
 
-  private async lockFace({ faces }: OwnerRepositories, faceId: string): Promise<FacePlacement> {
+  private async lockFace(faces: FaceRepository, faceId: string): Promise<FacePlacement> {
     const [face] = await faces.lock([faceId]);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return face;
   }
 
-  private async findFace({ faces }: OwnerRepositories, faceId: string): Promise<FaceRecord> {
+  private async findFace(faces: FaceRepository, faceId: string): Promise<FaceRecord> {
     const face = await faces.find(faceId);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return face;
