@@ -149,9 +149,9 @@ class CandidateSearch {
   }
 
   /**
-   * As `best`, for a big cluster: `neighbours` starts with the candidates of its last look in
-   * the book's order (Adjacency.compact keeps the order), so the book's entries line up with
-   * them; candidates added since, or changed since (merged: another size), are computed.
+   * As `best`, for a big cluster: a candidate of its last look that has not changed since (same
+   * size) takes its kept product, widened by how far c's sum may have moved since (ClusterSet
+   * budget); new or changed candidates are computed.
    */
   private bestFromBook(c: number, neighbours: number[], preferred: number): number {
     const { clusters, threshold } = this;
