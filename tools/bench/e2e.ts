@@ -47,12 +47,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '@facecloud/config';
-import { metricValue, parsePrometheus, type Sample } from '../../test/ops/prometheus';
-import { startService, type RunningService } from '../../test/e2e/service-process';
-import { asUser, provisionUsers } from '../../test/support/auth';
-import { datasetsDir } from '../../test/support/paths';
-import { createTestDatabase, type TestDatabase } from '../../test/support/postgres';
-import { mockKafkaBinary, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../../test/support/kafka';
+import { metricValue, parsePrometheus, type Sample } from '../support/prometheus';
+import { startService, type RunningService } from '../support/service-process';
+import { asUser, provisionUsers } from '../support/api-users';
+import { datasetsDir } from '../support/paths';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
+import { mockKafkaBinary, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/mock-kafka';
 import type { E2eClientProcessed, E2eClientReport, E2eClientTask, UploadSource } from './e2e-client';
 import { postgresServer } from './ingest';
 import { runPeerProcesses, type PeerProcessesResult } from './peer';
@@ -231,7 +231,7 @@ interface Deployment {
 async function deploy(mode: Mode, dataDir: string, postgresUrl: string | undefined): Promise<Deployment> {
   const env: Record<string, string> = { DATA_DIR: dataDir };
   const services: RunningService[] = [];
-  let database: TestDatabase | undefined;
+  let database: ScratchDatabase | undefined;
   let broker: MockKafka | undefined;
   const stop = async () => {
     await Promise.all(services.map((service) => service.stop()));
@@ -240,7 +240,8 @@ async function deploy(mode: Mode, dataDir: string, postgresUrl: string | undefin
   };
   try {
     if (mode !== 'embedded') {
-      database = await createTestDatabase('bench_e2e', postgresUrl);
+      if (!postgresUrl) throw new Error(`the ${mode} mode needs a PostgreSQL server`);
+      database = await createScratchDatabase('bench_e2e', postgresUrl);
       env.DATABASE_URL = database.url;
     }
     // Before the server starts: the embedded data folder takes one process at a time.

@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { metrics } from '@facecloud/metrics';
 import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
-import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../test/support/kafka';
+import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../tools/support/mock-kafka';
 import { exponentialBackoff, type IngestBatchHandler, type IngestJob, type JobResult } from './ingest-job';
 import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
