@@ -4,17 +4,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { metrics } from '@facecloud/metrics';
 import {
-  ClusteringRunRepository,
   DATABASE,
-  FaceRepository,
-  PersonRepository,
+  Repositories,
   withTransaction,
-  type ClusteringPerson,
   type ClusteringRun,
   type ClusteringRunRequester,
   type ClusteringRunResult,
   type Database,
   type FaceEmbedding,
+  type FaceRepository,
+  type OwnerRepositories,
+  type PersonRow,
   type Queryable,
 } from '@facecloud/storage';
 import { groupPersons, personGroupingSettings } from './group-persons';
@@ -25,14 +25,14 @@ import type { ResolvedPersons } from './resolve-persons';
 
 interface RunInput {
   faces: FaceEmbedding[];
-  persons: ClusteringPerson[];
+  persons: PersonRow[];
   exclusions: Map<string, Set<string>>;
 }
 
 /** What a run's result depends on besides the embeddings: placements and user decisions. */
 function decisionsKey(
   faces: ReadonlyArray<{ id: string; personId: string | null; assignedBy: string; kind?: string }>,
-  persons: readonly ClusteringPerson[],
+  persons: readonly PersonRow[],
   exclusions: ReadonlyMap<string, ReadonlySet<string>>,
 ): string {
   const faceKeys = faces.map((f) => `${f.id}:${f.personId ?? ''}:${f.assignedBy}:${f.kind ?? 'face'}`).sort();
@@ -66,10 +66,18 @@ export class FaceClusteringService {
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly faces: FaceRepository,
-    private readonly persons: PersonRepository,
-    private readonly runs: ClusteringRunRepository,
+    private readonly repositories: Repositories,
   ) {}
+
+  /** The owner's repositories on `db`: the pool, or a transaction's client. */
+  private owner(ownerId: string, db: Queryable = this.database.pool): OwnerRepositories {
+    return this.repositories.forOwner(db, ownerId);
+  }
+
+  /** The run queue and the other queries across owners, on the pool. */
+  private get acrossOwners() {
+    return this.repositories.acrossOwners(this.database.pool);
+  }
 
   /** Re-clusters one owner now (queued as a job and run by this process) and returns the result. */
   async clusterOwner(ownerId: string, requestedBy: ClusteringRunRequester = 'admin'): Promise<ClusteringRunResult> {
@@ -81,11 +89,11 @@ export class FaceClusteringService {
 
   /** Queues a run for the owner (or joins the one already queued); a clusterer takes it. */
   requestRun(ownerId: string, requestedBy: ClusteringRunRequester): Promise<ClusteringRun> {
-    return this.runs.enqueue(this.database.pool, ownerId, requestedBy);
+    return this.owner(ownerId).runs.enqueue(requestedBy);
   }
 
   getRun(ownerId: string, runId: string): Promise<ClusteringRun | undefined> {
-    return this.runs.get(this.database.pool, ownerId, runId);
+    return this.owner(ownerId).runs.get(runId);
   }
 
   /**
@@ -94,14 +102,15 @@ export class FaceClusteringService {
    * finished or when `timeoutMs` ran out (then still queued or running).
    */
   async runNow(ownerId: string, requestedBy: ClusteringRunRequester, timeoutMs: number): Promise<ClusteringRun> {
-    const { pool } = this.database;
-    const queued = await this.runs.enqueue(pool, ownerId, requestedBy);
+    const { runs } = this.owner(ownerId);
+    const queue = this.acrossOwners.runs;
+    const queued = await runs.enqueue(requestedBy);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.requeueLostRuns();
-      const claimed = await this.runs.claim(pool, this.claimer, await this.holder(), this.config.CLUSTER_RUN_LEASE_SECONDS, queued.id);
+      const claimed = await queue.claim(this.claimer, await this.holder(), this.config.CLUSTER_RUN_LEASE_SECONDS, queued.id);
       if (claimed) return this.execute(claimed);
-      const current = await this.runs.get(pool, ownerId, queued.id);
+      const current = await runs.get(queued.id);
       if (!current || current.status === 'done' || current.status === 'failed' || Date.now() >= deadline) {
         return current ?? queued;
       }
@@ -114,7 +123,7 @@ export class FaceClusteringService {
     let count = 0;
     await this.requeueLostRuns();
     while (!shouldStop()) {
-      const run = await this.runs.claim(this.database.pool, this.claimer, await this.holder(), this.config.CLUSTER_RUN_LEASE_SECONDS);
+      const run = await this.acrossOwners.runs.claim(this.claimer, await this.holder(), this.config.CLUSTER_RUN_LEASE_SECONDS);
       if (!run) break;
       await this.execute(run);
       count++;
@@ -129,7 +138,7 @@ export class FaceClusteringService {
    * them over on its first pass. Returns how many.
    */
   async requeueLostRuns(): Promise<number> {
-    const lost = await this.runs.requeueLost(this.database.pool);
+    const lost = await this.acrossOwners.runs.requeueLost();
     if (lost > 0) this.logger.warn(`${lost} clustering run(s) lost their clusterer; queued again`);
     return lost;
   }
@@ -144,20 +153,19 @@ export class FaceClusteringService {
    * run (or long enough ago). Returns how many were queued.
    */
   async scheduleDueRuns(): Promise<number> {
-    const { pool } = this.database;
     await this.requeueLostRuns();
-    const owners = await this.runs.ownersDueForRun(pool, {
+    const owners = await this.acrossOwners.runs.ownersDueForRun({
       minNewFaces: this.config.CLUSTER_RUN_MIN_NEW_FACES,
       minNewFraction: this.config.CLUSTER_RUN_MIN_NEW_FRACTION,
       maxDelaySeconds: this.config.CLUSTER_RUN_MAX_DELAY_SECONDS,
     });
-    for (const ownerId of owners) await this.runs.enqueue(pool, ownerId, 'schedule');
+    for (const ownerId of owners) await this.owner(ownerId).runs.enqueue('schedule');
     return owners.length;
   }
 
   /** Re-clusters every owner whose faces changed since their last run, now (operators). */
   async clusterChangedOwners(): Promise<number> {
-    const owners = await this.runs.ownersNeedingRun(this.database.pool);
+    const owners = await this.acrossOwners.runs.ownersNeedingRun();
     for (const ownerId of owners) await this.clusterOwner(ownerId, 'admin');
     return owners.length;
   }
@@ -167,7 +175,7 @@ export class FaceClusteringService {
     const timed = metrics.clusteringAssignSeconds.startTimer();
     let assigned = 0;
     try {
-      for (const ownerId of await this.faces.ownersWithPendingFaces(this.database.pool, ownerLimit)) {
+      for (const ownerId of await this.acrossOwners.faces.ownersWithPendingFaces(ownerLimit)) {
         assigned += (await this.assignPending(ownerId)).assigned;
       }
     } finally {
@@ -187,23 +195,24 @@ export class FaceClusteringService {
   async assignPending(ownerId: string): Promise<{ checked: number; assigned: number }> {
     return withTransaction(this.database.pool, async (client) => {
       await this.lockOwner(client, ownerId);
-      await this.faces.settlePending(client, ownerId);
-      const pending = await this.faces.listPendingForAssignment(client, ownerId, this.config.CLUSTER_ASSIGN_BATCH);
+      const { faces, persons } = this.owner(ownerId, client);
+      await faces.settlePending();
+      const pending = await faces.listPendingForAssignment(this.config.CLUSTER_ASSIGN_BATCH);
       if (pending.length === 0) return { checked: 0, assigned: 0 };
       const ids = pending.map((face) => face.id);
-      const assignedFaces = await this.faces.countAssigned(client, ownerId);
+      const assignedFaces = await faces.countAssigned();
       const placements: Array<{ faceId: string; personId: string }> = [];
       if (assignedFaces > 0) {
         const exact = assignedFaces <= this.config.CLUSTER_KNN_EXACT_MAX_FACES || !(await this.supportsIterativeScan(client));
-        const nearest = await this.faces.nearestAssigned(client, ownerId, ids, {
+        const nearest = await faces.nearestAssigned(ids, {
           // Extra candidates stand in for neighbours of persons the face may not join.
           neighbours: this.config.CLUSTER_ASSIGN_NEIGHBOURS * 3,
           exact,
           iterativeScan: !exact,
         });
-        const exclusions = await this.persons.listExclusions(client, ownerId, ids);
-        const onPhoto = await this.persons.personsOnPhotos(client, ownerId, [...new Set(pending.map((f) => f.photoId))]);
-        const choose = await this.assignmentRule(client, ownerId, pending, nearest);
+        const exclusions = await persons.listExclusions({ faceIds: ids });
+        const onPhoto = await faces.personsOnPhotos([...new Set(pending.map((f) => f.photoId))]);
+        const choose = await this.assignmentRule(faces, pending, nearest);
         for (const face of pending) {
           const personsOfPhoto = onPhoto.get(face.photoId) ?? new Set<string>();
           const personId = choose(face.id, (candidate) => !exclusions.get(face.id)?.has(candidate) && !personsOfPhoto.has(candidate));
@@ -213,8 +222,8 @@ export class FaceClusteringService {
           onPhoto.set(face.photoId, personsOfPhoto);
         }
       }
-      const assigned = await this.persons.assignByCluster(client, ownerId, placements);
-      await this.faces.markClusterChecked(client, ownerId, ids);
+      const assigned = await faces.assignByCluster(placements);
+      await faces.markClusterChecked(ids);
       if (assigned > 0) this.logger.log(`owner ${ownerId}: ${assigned} of ${ids.length} new face(s) joined existing persons`);
       return { checked: ids.length, assigned };
     });
@@ -222,8 +231,7 @@ export class FaceClusteringService {
 
   /** How a pending face picks its person from its nearest assigned faces, under the configured algorithm. */
   private async assignmentRule(
-    db: Queryable,
-    ownerId: string,
+    faces: FaceRepository,
     pending: ReadonlyArray<{ id: string }>,
     nearest: Map<string, Array<{ personId: string; similarity: number }>>,
   ): Promise<(faceId: string, allowed: (personId: string) => boolean) => string | null> {
@@ -232,20 +240,20 @@ export class FaceClusteringService {
     }
     const pairs = pending.flatMap((face) => [...new Set((nearest.get(face.id) ?? []).map((n) => n.personId))].map((personId) => ({ faceId: face.id, personId })));
     const candidates = new Map<string, PersonCandidate[]>();
-    for (const { faceId, personId, similarity, personFaces } of await this.faces.meanSimilarityToPersons(db, ownerId, pairs)) {
+    for (const { faceId, personId, similarity, personFaces } of await faces.meanSimilarityToPersons(pairs)) {
       const list = candidates.get(faceId) ?? [];
       const nearestOfPerson = (nearest.get(faceId) ?? []).filter((n) => n.personId === personId).map((n) => n.similarity);
       list.push({ personId, meanSimilarity: similarity, faceCount: personFaces, nearest: nearestOfPerson });
       candidates.set(faceId, list);
     }
     const threshold =
-      this.config.CLUSTER_LINKAGE_THRESHOLD > 0 ? this.config.CLUSTER_LINKAGE_THRESHOLD : linkageThresholdFor(await this.faces.countClusterable(db, ownerId));
+      this.config.CLUSTER_LINKAGE_THRESHOLD > 0 ? this.config.CLUSTER_LINKAGE_THRESHOLD : linkageThresholdFor(await faces.countClusterable());
     const neighbours = this.config.CLUSTER_ASSIGN_NEIGHBOURS;
     return (faceId, allowed) => joinByAverageLinkage(candidates.get(faceId) ?? [], threshold, neighbours, allowed);
   }
 
   private supportsIterativeScan(db: Queryable): Promise<boolean> {
-    this.iterativeScan ??= this.faces.pgvectorVersion(db).then((version) => {
+    this.iterativeScan ??= this.repositories.acrossOwners(db).faces.pgvectorVersion().then((version) => {
       const [major, minor] = version.split('.').map(Number);
       return major > 0 || minor >= 8;
     });
@@ -271,9 +279,9 @@ export class FaceClusteringService {
       timed({ outcome: 'failed' });
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`owner ${run.ownerId}: clustering run ${run.id} failed: ${message}`);
-      await this.runs.fail(this.database.pool, run.id, message);
+      await this.owner(run.ownerId).runs.fail(run.id, message);
     }
-    return (await this.runs.get(this.database.pool, run.ownerId, run.id)) ?? run;
+    return (await this.owner(run.ownerId).runs.get(run.id)) ?? run;
   }
 
   /**
@@ -293,41 +301,37 @@ export class FaceClusteringService {
   }
 
   private async attempt(ownerId: string, runId: string, underLock: boolean): Promise<ClusteringRunResult | undefined> {
-    let input = underLock ? undefined : await this.readInput(this.database.pool, ownerId);
+    let input = underLock ? undefined : await this.readInput(this.owner(ownerId));
     let resolved = input && (await this.compute(input));
     return withTransaction(this.database.pool, async (client) => {
       await this.lockOwner(client, ownerId);
-      const persons = await this.persons.lockForClustering(client, ownerId);
-      input ??= await this.readInput(client, ownerId);
-      const placements = await this.faces.lockPlacements(client, ownerId, input.faces.map((face) => face.id));
-      const exclusions = await this.persons.listExclusions(client, ownerId);
+      const owner = this.owner(ownerId, client);
+      const persons = await owner.persons.lock();
+      input ??= await this.readInput(owner);
+      const placements = await owner.faces.lock(input.faces.map((face) => face.id));
+      const exclusions = await owner.persons.listExclusions();
       if (decisionsKey(input.faces, input.persons, input.exclusions) !== decisionsKey(placements, persons, exclusions)) {
         if (!underLock) return undefined;
         // The faces and persons are locked now, so this read stays true until the write.
-        input = await this.readInput(client, ownerId);
+        input = await this.readInput(owner);
         resolved = undefined;
       }
       resolved ??= await this.compute(input);
-      await this.persons.applyAssignments(
-        client,
-        ownerId,
-        resolved.assignments,
-        input.faces.map((face) => face.id),
-      );
+      await owner.persons.applyAssignments(resolved.assignments, input.faces.map((face) => face.id));
       const result: ClusteringRunResult = {
         faceCount: input.faces.length,
         personCount: resolved.assignments.length,
         noiseCount: input.faces.length - resolved.assignedFaceCount,
       };
-      await this.runs.finish(client, runId, result);
+      await owner.runs.finish(runId, result);
       return result;
     });
   }
 
-  private async readInput(db: Queryable, ownerId: string): Promise<RunInput> {
-    const faces = await this.faces.listEmbeddings(db, ownerId);
-    const persons = await this.persons.listForClustering(db, ownerId);
-    const exclusions = await this.persons.listExclusions(db, ownerId);
+  private async readInput(owner: OwnerRepositories): Promise<RunInput> {
+    const faces = await owner.faces.listEmbeddings();
+    const persons = await owner.persons.listRows();
+    const exclusions = await owner.persons.listExclusions();
     return { faces, persons, exclusions };
   }
 

@@ -1,12 +1,15 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
   DATABASE,
-  PeopleRepository,
+  Repositories,
   withTransaction,
+  type FaceRepository,
+  type PersonRepository,
   type Database,
   type FaceAssignedBy,
   type FaceCursor,
   type FacePlacement,
+  type OwnerRepositories,
   type PersonCursor,
   type PersonListQuery,
   type PersonRow,
@@ -66,13 +69,18 @@ export class PeopleService {
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
-    private readonly people: PeopleRepository,
+    private readonly repositories: Repositories,
   ) {}
+
+  /** The owner's repositories on `db`: the pool, or a transaction's client. */
+  private owner(ownerId: string, db: Queryable = this.database.pool): OwnerRepositories {
+    return this.repositories.forOwner(db, ownerId);
+  }
 
   async list(ownerId: string, request: PersonListRequest): Promise<{ people: PersonView[]; nextCursor: string | null }> {
     // A cursor of the other sort order is stale (the client changed the sort): start over.
     const after = request.cursor?.sort === request.sort ? request.cursor : undefined;
-    const page = await this.people.list(this.database.pool, ownerId, {
+    const page = await this.owner(ownerId).persons.list({
       sort: request.sort,
       filter: request.filter,
       search: request.q,
@@ -92,10 +100,8 @@ export class PeopleService {
     return { people: people.map(toPersonView), nextCursor };
   }
 
-  async get(ownerId: string, personId: string, db: Queryable = this.database.pool): Promise<PersonView> {
-    const person = await this.people.findById(db, ownerId, personId);
-    if (!person) throw new NotFoundException(`person ${personId} not found`);
-    return toPersonView(person);
+  async get(ownerId: string, personId: string): Promise<PersonView> {
+    return this.personView(this.owner(ownerId).persons, personId);
   }
 
   async listFaces(
@@ -103,9 +109,9 @@ export class PeopleService {
     personId: string,
     page: { limit: number; cursor?: FaceCursor },
   ): Promise<{ faces: FaceView[]; nextCursor: string | null }> {
-    const { pool } = this.database;
-    await this.get(ownerId, personId);
-    const rows = await this.people.listFacesOfPerson(pool, ownerId, personId, { limit: page.limit + 1, after: page.cursor });
+    const owner = this.owner(ownerId);
+    await this.personView(owner.persons, personId);
+    const rows = await owner.faces.listOfPerson(personId, { limit: page.limit + 1, after: page.cursor });
     const faces = rows.slice(0, page.limit);
     const last = faces[faces.length - 1];
     return {
@@ -120,22 +126,23 @@ export class PeopleService {
     changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
   ): Promise<PersonView> {
     return withTransaction(this.database.pool, async (client) => {
-      const [person] = await this.people.lockPersons(client, ownerId, [personId]);
+      const { persons, faces } = this.owner(ownerId, client);
+      const [person] = await persons.lock([personId]);
       if (!person) throw new NotFoundException(`person ${personId} not found`);
       if (changes.coverFaceId) {
-        const face = await this.people.findFace(client, ownerId, changes.coverFaceId);
+        const face = await faces.find(changes.coverFaceId);
         if (face?.personId !== personId) {
           throw new BadRequestException(`coverFaceId: face ${changes.coverFaceId} is not a face of person ${personId}`);
         }
       }
-      await this.people.update(client, ownerId, personId, changes);
-      return this.get(ownerId, personId, client);
+      await persons.update(personId, changes);
+      return this.personView(persons, personId);
     });
   }
 
   /** The faces of a photo with their persons' names, to draw boxes; undefined when no such photo. */
   async facesOfPhoto(ownerId: string, photoId: string) {
-    return (await this.people.listFacesOfPhoto(this.database.pool, ownerId, photoId)).map((face) => ({
+    return (await this.owner(ownerId).faces.listOfPhoto(photoId)).map((face) => ({
       view: toFaceView(face),
       landmarks: face.landmarks,
       detectionScore: face.detectionScore,
@@ -150,17 +157,18 @@ export class PeopleService {
    */
   async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonView }> {
     return withTransaction(this.database.pool, async (client) => {
-      const rows = await this.people.lockPersons(client, ownerId, [targetId, ...mergedIds]);
+      const { persons, faces } = this.owner(ownerId, client);
+      const rows = await persons.lock([targetId, ...mergedIds]);
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const id of [targetId, ...mergedIds]) {
         if (!byId.has(id)) throw new NotFoundException(`person ${id} not found`);
       }
       const target = byId.get(targetId)!;
-      const faces = await this.people.lockFacesOfPersons(client, ownerId, [targetId, ...mergedIds]);
+      const placements = await faces.lockOfPersons([targetId, ...mergedIds]);
 
       const unassigned = new Set<string>();
       const byPhoto = new Map<string, FacePlacement[]>();
-      for (const face of faces) byPhoto.set(face.photoId, [...(byPhoto.get(face.photoId) ?? []), face]);
+      for (const face of placements) byPhoto.set(face.photoId, [...(byPhoto.get(face.photoId) ?? []), face]);
       for (const group of byPhoto.values()) {
         if (group.length < 2) continue;
         // The target's chosen cover stays whatever its quality: the user picked it.
@@ -168,33 +176,33 @@ export class PeopleService {
         for (const face of group) if (face !== keep) unassigned.add(face.id);
       }
       const snapshotFaces = (personId: string): SnapshotFace[] =>
-        faces
+        placements
           .filter((face) => face.personId === personId)
           .map((face) => ({ id: face.id, assignedBy: face.assignedBy, unassigned: unassigned.has(face.id) }));
 
-      const movedIds = faces.filter((face) => face.personId !== targetId && !unassigned.has(face.id)).map((face) => face.id);
+      const movedIds = placements.filter((face) => face.personId !== targetId && !unassigned.has(face.id)).map((face) => face.id);
       const snapshot: MergeSnapshotEntry[] = [];
       for (const id of mergedIds) {
-        const exclusions = await this.people.listExclusions(client, ownerId, id);
+        const exclusions = [...(await persons.listExclusions({ personIds: [id] })).keys()];
         snapshot.push({ role: 'merged', person: byId.get(id)!, faces: snapshotFaces(id), exclusions });
       }
       // Merging says these faces are the target's person: lift any "not this person" between them.
-      const liftedExclusions = await this.people.removeExclusions(client, ownerId, targetId, movedIds);
+      const liftedExclusions = await persons.removeExclusions(targetId, movedIds);
       snapshot.push({ role: 'target', personId: targetId, faces: snapshotFaces(targetId), liftedExclusions });
 
-      await this.people.assignFaces(client, ownerId, [...unassigned], null, 'cluster');
-      await this.people.clearCoverOfFaces(client, ownerId, [...unassigned]);
-      await this.people.assignFaces(client, ownerId, movedIds, targetId, 'user');
-      await this.people.confirmFacesOfPerson(client, ownerId, targetId);
-      await this.people.deletePersons(client, ownerId, mergedIds);
-      const record = await this.people.insertMerge(client, ownerId, targetId, snapshot);
+      await faces.assign([...unassigned], null, 'cluster');
+      await persons.clearCoverOfFaces([...unassigned]);
+      await faces.assign(movedIds, targetId, 'user');
+      await faces.confirmAllOf(targetId);
+      await persons.delete(mergedIds);
+      const record = await persons.insertMerge(targetId, snapshot);
       this.logger.log(
         `owner ${ownerId}: merged ${mergedIds.length} person(s) into ${targetId} (${movedIds.length} faces moved, ` +
           `${unassigned.size} unassigned as second faces of a photo)`,
       );
       return {
         merge: { id: record.id, targetPersonId: targetId, mergedPersonIds: mergedIds, createdAt: record.createdAt },
-        person: await this.get(ownerId, targetId, client),
+        person: await this.personView(persons, targetId),
       };
     });
   }
@@ -207,21 +215,20 @@ export class PeopleService {
    */
   async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonView | null }> {
     return withTransaction(this.database.pool, async (client) => {
-      const merge = await this.people.lockMerge(client, ownerId, mergeId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const merge = await persons.lockMerge(mergeId);
       if (!merge) throw new NotFoundException(`merge ${mergeId} not found`);
       if (merge.undoneAt) throw new ConflictException(`merge ${mergeId} was already undone at ${merge.undoneAt.toISOString()}`);
       const targetId = merge.targetPersonId;
-      await this.people.lockPersons(client, ownerId, [targetId]);
+      await persons.lock([targetId]);
       const entries = merge.mergedPersons as MergeSnapshotEntry[];
       const merged = entries.filter((entry) => entry.role === 'merged');
       const targetEntry = entries.find((entry) => entry.role === 'target');
 
-      for (const entry of merged) await this.people.restore(client, ownerId, entry.person);
+      for (const entry of merged) await persons.restore(entry.person);
 
       const snapshotFaces = entries.flatMap((entry) => entry.faces);
-      const current = new Map(
-        (await this.people.lockFaces(client, ownerId, snapshotFaces.map((face) => face.id))).map((face) => [face.id, face]),
-      );
+      const current = new Map((await faces.lock(snapshotFaces.map((face) => face.id))).map((face) => [face.id, face]));
       // A face goes back if it is still in the target, or still where the merge left it (unassigned).
       const restorable = (snap: SnapshotFace): FacePlacement | undefined => {
         const face = current.get(snap.id);
@@ -238,48 +245,48 @@ export class PeopleService {
           const face = restorable(snap);
           if (!face || photos.has(face.photoId)) continue;
           photos.add(face.photoId);
-          await this.people.assignFaces(client, ownerId, [face.id], entry.person.id, snap.assignedBy);
+          await faces.assign([face.id], entry.person.id, snap.assignedBy);
         }
-        if (entry.person.coverFaceId) await this.people.setCover(client, ownerId, entry.person.id, entry.person.coverFaceId);
-        await this.people.restoreExclusions(client, ownerId, entry.person.id, entry.exclusions);
+        if (entry.person.coverFaceId) await persons.setCover(entry.person.id, entry.person.coverFaceId);
+        await persons.restoreExclusions(entry.person.id, entry.exclusions);
         if (photos.size) restoredPersonIds.push(entry.person.id);
       }
       if (targetEntry) {
         // A later merge into the target confirmed its faces again: then they stay confirmed.
-        const confirmedSince = await this.people.hasLaterMerge(client, ownerId, merge);
-        const targetPhotos = new Set((await this.people.lockFacesOfPersons(client, ownerId, [targetId])).map((face) => face.photoId));
+        const confirmedSince = await persons.hasLaterMerge(merge);
+        const targetPhotos = new Set((await faces.lockOfPersons([targetId])).map((face) => face.photoId));
         for (const snap of targetEntry.faces) {
           const face = restorable(snap);
           if (!face) continue;
           if (face.personId === targetId) {
-            if (!confirmedSince) await this.people.assignFaces(client, ownerId, [face.id], targetId, snap.assignedBy);
+            if (!confirmedSince) await faces.assign([face.id], targetId, snap.assignedBy);
           } else if (!targetPhotos.has(face.photoId)) {
             targetPhotos.add(face.photoId);
-            await this.people.assignFaces(client, ownerId, [face.id], targetId, snap.assignedBy);
+            await faces.assign([face.id], targetId, snap.assignedBy);
           }
         }
-        await this.people.restoreExclusions(client, ownerId, targetId, targetEntry.liftedExclusions);
+        await persons.restoreExclusions(targetId, targetEntry.liftedExclusions);
       }
-      await this.people.clearStaleCovers(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
-      const emptied = await this.people.deleteIfEmpty(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
-      await this.people.markMergeUndone(client, ownerId, mergeId);
+      await persons.clearStaleCovers([targetId, ...merged.map((entry) => entry.person.id)]);
+      const emptied = await persons.deleteIfEmpty([targetId, ...merged.map((entry) => entry.person.id)]);
+      await persons.markMergeUndone(mergeId);
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
       return {
         restoredPersonIds: restoredPersonIds.filter((id) => !emptied.includes(id)),
-        person: emptied.includes(targetId) ? null : await this.get(ownerId, targetId, client),
+        person: emptied.includes(targetId) ? null : await this.personView(persons, targetId),
       };
     });
   }
 
   /** Persons whose faces look closest to this person's, best first, for "same person?" prompts. */
   async similar(ownerId: string, personId: string, limit: number): Promise<{ people: Array<{ person: PersonView; similarity: number }> }> {
-    const { pool } = this.database;
-    await this.get(ownerId, personId);
-    const matches = await this.people.similar(pool, ownerId, personId, limit);
-    const persons = new Map((await this.people.findManyById(pool, ownerId, matches.map((match) => match.personId))).map((p) => [p.id, p]));
+    const { persons } = this.owner(ownerId);
+    await this.personView(persons, personId);
+    const matches = await persons.similar(personId, limit);
+    const found = new Map((await persons.findMany(matches.map((match) => match.personId))).map((p) => [p.id, p]));
     return {
       people: matches.flatMap((match) => {
-        const person = persons.get(match.personId);
+        const person = found.get(match.personId);
         // Cosine similarity of the centroids, shown as 0..1 (opposite directions count as 0).
         return person ? [{ person: toPersonView(person), similarity: Math.min(1, Math.max(0, match.similarity)) }] : [];
       }),
@@ -289,63 +296,73 @@ export class PeopleService {
   /** The face, placed by the user in an existing or a new person. 409 if that person already has a face of the photo. */
   async moveFace(ownerId: string, faceId: string, to: MoveTarget): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const face = await this.lockFace(client, ownerId, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       let personId: string;
       if ('personId' in to) {
-        const [person] = await this.people.lockPersons(client, ownerId, [to.personId]);
+        const [person] = await persons.lock([to.personId]);
         if (!person) throw new NotFoundException(`person ${to.personId} not found`);
         personId = person.id;
-        if (await this.people.personHasFaceInPhoto(client, ownerId, personId, face.photoId, face.id)) {
+        const onPhoto = (await faces.personsOnPhotos([face.photoId])).get(face.photoId);
+        if (face.personId !== personId && onPhoto?.has(personId)) {
           throw new ConflictException(`person ${personId} already has a face on photo ${face.photoId}; one person appears once per photo`);
         }
-        await this.people.removeExclusions(client, ownerId, personId, [face.id]);
+        await persons.removeExclusions(personId, [face.id]);
       } else {
-        personId = await this.people.create(client, ownerId, to.newPerson.name ?? null);
+        personId = await persons.create(to.newPerson.name ?? null);
       }
-      if (face.personId !== personId) await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-      await this.people.assignFaces(client, ownerId, [face.id], personId, 'user');
+      if (face.personId !== personId) await persons.clearCoverOfFaces([face.id]);
+      await faces.assign([face.id], personId, 'user');
       // Placing a face in a person takes back an earlier "not a face".
-      if (face.kind === 'not_face') await this.people.setFaceKind(client, ownerId, face.id, 'face');
-      if (face.personId && face.personId !== personId) await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
-      return this.faceView(client, ownerId, face.id);
+      if (face.kind === 'not_face') await faces.setKind(face.id, 'face');
+      if (face.personId && face.personId !== personId) await persons.deleteIfEmpty([face.personId]);
+      return this.faceView(faces, face.id);
     });
   }
 
   /** Takes the face out of its person and records "not this person", so it never returns there. */
   async removeFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const face = await this.lockFace(client, ownerId, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
-      await this.people.addExclusion(client, ownerId, face.id, face.personId);
-      await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-      await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-      await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
-      return this.faceView(client, ownerId, face.id);
+      await persons.addExclusion(face.id, face.personId);
+      await persons.clearCoverOfFaces([face.id]);
+      await faces.assign([face.id], null, 'cluster');
+      await persons.deleteIfEmpty([face.personId]);
+      return this.faceView(faces, face.id);
     });
   }
 
   /** The user says the detection is not a face: it leaves its person and takes no part in clustering. */
   async markNotFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const face = await this.lockFace(client, ownerId, faceId);
-      await this.people.setFaceKind(client, ownerId, face.id, 'not_face');
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
+      await faces.setKind(face.id, 'not_face');
       if (face.personId) {
-        await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-        await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-        await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
+        await persons.clearCoverOfFaces([face.id]);
+        await faces.assign([face.id], null, 'cluster');
+        await persons.deleteIfEmpty([face.personId]);
       }
-      return this.faceView(client, ownerId, face.id);
+      return this.faceView(faces, face.id);
     });
   }
 
-  private async lockFace(db: Queryable, ownerId: string, faceId: string): Promise<FacePlacement> {
-    const face = await this.people.lockFace(db, ownerId, faceId);
+  private async personView(persons: PersonRepository, personId: string): Promise<PersonView> {
+    const person = await persons.find(personId);
+    if (!person) throw new NotFoundException(`person ${personId} not found`);
+    return toPersonView(person);
+  }
+
+  private async lockFace(faces: FaceRepository, faceId: string): Promise<FacePlacement> {
+    const [face] = await faces.lock([faceId]);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return face;
   }
 
-  private async faceView(db: Queryable, ownerId: string, faceId: string): Promise<FaceView> {
-    const face = await this.people.findFace(db, ownerId, faceId);
+  private async faceView(faces: FaceRepository, faceId: string): Promise<FaceView> {
+    const face = await faces.find(faceId);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return toFaceView(face);
   }
