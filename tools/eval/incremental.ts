@@ -70,6 +70,7 @@ export async function simulateIncremental(
       photoId: faces[i].photo.path,
       personId: personOf.get(i) ?? null,
       assignedBy: 'cluster',
+      quality: faces[i].face.quality,
       embedding: faces[i].face.embedding,
     }));
     const { resolved } = await groupPersons({ faces: runFaces, persons, exclusions: new Map() }, settings);

@@ -6,10 +6,13 @@ import type { HdbscanResult } from './hdbscan-tree';
 import { buildCellIndex, searchProbedCells, pick, type CellIndexOptions } from './knn/cell-index';
 import { sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 import { linkageThresholdFor } from './linkage-threshold';
-import { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
+import { keepOneFacePerPhoto, similarityToMean } from './person-rules';
 
 export interface ClusterableFace {
+  id?: string;
   photoId: string;
+  /** 0..1 (see PhotoSlotClaim); unknown: faces of a photo are told apart by similarity. */
+  quality?: number;
   /** Unit vector. */
   embedding: Float32Array;
 }
@@ -187,12 +190,24 @@ function pairsAbove(points: Float32Array, dimension: number, threshold: number):
 
 function toGroups(faces: readonly ClusterableFace[], result: HdbscanResult, params: ClusteringParams) {
   const { labels, probabilities, clusterCount } = result;
-  const members: ClusterMember[][] = Array.from({ length: clusterCount }, () => []);
+  const members: number[][] = Array.from({ length: clusterCount }, () => []);
   labels.forEach((label, i) => {
-    if (label >= 0) members[label].push({ faceId: String(i), photoId: faces[i].photoId, strength: probabilities[i] });
+    if (label >= 0) members[label].push(i);
   });
-  const groups = keepOneFacePerPhoto(members)
-    .clusters.map((cluster) => cluster.map((member) => Number(member.faceId)))
+  // One face per photo in a group, by the person rule (a group becomes a person).
+  const groups = members
+    .map((group) => {
+      let sum: Float32Array | undefined;
+      const similarity = (i: number) => {
+        if (!sum) {
+          sum = new Float32Array(faces[i].embedding.length);
+          for (const j of group) faces[j].embedding.forEach((value, d) => (sum![d] += value));
+        }
+        return similarityToMean(faces[i].embedding, sum);
+      };
+      const claims = group.map((i) => ({ index: i, id: faces[i].id ?? String(i).padStart(10, '0'), photoId: faces[i].photoId, quality: faces[i].quality ?? 0 }));
+      return keepOneFacePerPhoto(claims, (claim) => similarity(claim.index)).kept.map((claim) => claim.index);
+    })
     .filter((group) => group.length >= params.minClusterSize);
   const strengths = new Float32Array(faces.length);
   for (const group of groups) for (const i of group) strengths[i] = probabilities[i];

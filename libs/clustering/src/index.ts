@@ -1,9 +1,9 @@
 export { hdbscan, type HdbscanOptions, type HdbscanResult, type Metric } from './hdbscan';
 export { adjustedRandIndex, noiseAsSingletons } from './partition-metrics';
-export { matchClustersToPersons } from './person-matching';
+export { matchClustersToPersons, type PersonAssignment } from './person-matching';
 export { resolvePersons, type RunFace, type RunPerson, type ResolvedPersons, type ResolveOptions } from './resolve-persons';
 export { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
-export { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
+export { keepOneFacePerPhoto, photoSlotOrder, placeOnePerPhoto, similarityToMean, type PhotoSlotClaim } from './person-rules';
 export {
   clusterFaces,
   EXACT_PATH_MAX_FACES,

@@ -46,6 +46,7 @@ export interface FaceEmbedding {
   personId: string | null;
   /** 'user': the user placed or confirmed the face with its person; clustering keeps it there. */
   assignedBy: 'cluster' | 'user';
+  quality: number;
   embedding: Float32Array;
 }
 
@@ -178,9 +179,10 @@ export class FaceRepository {
       photo_id: string;
       person_id: string | null;
       assigned_by: 'cluster' | 'user';
+      quality: number;
       embedding: Buffer;
     }>(
-      `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, vector_send(e.embedding) AS embedding
+      `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, f.quality, vector_send(e.embedding) AS embedding
        FROM faces f JOIN face_embeddings e ON e.face_id = f.id
        WHERE f.owner_id = $1 AND f.kind = 'face' ORDER BY f.created_at, f.photo_id, f.face_index`,
       [ownerId],
@@ -190,6 +192,7 @@ export class FaceRepository {
       photoId: row.photo_id,
       personId: row.person_id,
       assignedBy: row.assigned_by,
+      quality: row.quality,
       embedding: vectorFromSend(row.embedding),
     }));
   }
