@@ -1,4 +1,4 @@
-import { LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
+import { CLAIM_LOST_SQL, leaseSql } from './claim-holder';
 import type { Queryable } from './database';
 
 export interface ClusteringRunResult {
@@ -93,8 +93,7 @@ export class ClusteringRunRepository {
     runId?: string,
   ): Promise<ClusteringRun | undefined> {
     const result = await db.query<RunRow>(
-      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1, claim_holder = $4,
-         claimed_until = now() + make_interval(secs => $2)
+      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1, ${leaseSql('$4', '$2')}
        WHERE r.id = (
          SELECT q.id FROM clustering_runs q
          WHERE q.status = 'queued' AND ($3::uuid IS NULL OR q.id = $3::uuid)
@@ -117,8 +116,7 @@ export class ClusteringRunRepository {
       `WITH lost AS (
          UPDATE clustering_runs SET status = 'failed', finished_at = now(), claimed_until = NULL,
            error = 'its clusterer stopped before the run finished; queued again'
-         WHERE status = 'running' AND claimed_until IS NOT NULL
-           AND (claimed_until < now() OR (claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})))
+         WHERE status = 'running' AND claimed_until IS NOT NULL AND ${CLAIM_LOST_SQL}
          RETURNING owner_id, requested_by),
        requeued AS (
          INSERT INTO clustering_runs (owner_id, status, requested_by)
@@ -127,6 +125,14 @@ export class ClusteringRunRepository {
        SELECT count(*)::int AS lost FROM lost`,
     );
     return result.rows[0].lost;
+  }
+
+  /**
+   * One clustering writer per owner at a time, until the transaction ends: runs and
+   * incremental passes of one owner take turns.
+   */
+  async lockOwner(db: Queryable, ownerId: string): Promise<void> {
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facecloud.clustering:${ownerId}`]);
   }
 
   async finish(db: Queryable, runId: string, result: ClusteringRunResult): Promise<void> {

@@ -238,13 +238,17 @@ export class FaceRepository {
   }
 
   /** Up to `limit` of the owner's faces waiting for incremental assignment (unassigned, kind `face`). */
-  async listPendingForAssignment(db: Queryable, ownerId: string, limit: number): Promise<Array<{ id: string; photoId: string }>> {
-    const result = await db.query<{ id: string; photo_id: string }>(
-      `SELECT id, photo_id FROM faces WHERE owner_id = $1 AND cluster_pending AND person_id IS NULL AND kind = 'face'
+  async listPendingForAssignment(
+    db: Queryable,
+    ownerId: string,
+    limit: number,
+  ): Promise<Array<{ id: string; photoId: string; quality: number }>> {
+    const result = await db.query<{ id: string; photo_id: string; quality: number }>(
+      `SELECT id, photo_id, quality FROM faces WHERE owner_id = $1 AND cluster_pending AND person_id IS NULL AND kind = 'face'
        ORDER BY created_at, id LIMIT $2`,
       [ownerId, limit],
     );
-    return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id }));
+    return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id, quality: row.quality }));
   }
 
   /** How many of the owner's faces are assigned to a person. */
