@@ -25,7 +25,7 @@ export class PhotoDeletionService {
 
   /**
    * Deletes the photo, its faces and any pending job in one transaction; persons left
-   * without faces go too, and the library is marked for re-clustering. The original's bytes
+   * without faces go too (migration 0010), and the library is marked for re-clustering. The original's bytes
    * are removed afterwards unless another photo (of any owner) has the same bytes.
    * Returns false when the owner has no such photo.
    */
@@ -33,7 +33,6 @@ export class PhotoDeletionService {
     const deleted = await withTransaction(this.database.pool, async (client) => {
       const photo = await this.photos.delete(client, photoId, ownerId);
       if (!photo) return undefined;
-      await this.persons.removeEmpty(client, ownerId);
       await this.runs.markLibraryChanged(client, ownerId);
       return photo;
     });

@@ -4,33 +4,15 @@ import {
   PeopleRepository,
   withTransaction,
   type Database,
-  type FaceAssignedBy,
   type FaceCursor,
   type FacePlacement,
   type PersonCursor,
   type PersonListQuery,
-  type PersonRow,
   type Queryable,
 } from '@facecloud/storage';
 import { encodeCursor } from './cursors';
+import { facesSharingAPhoto, planMerge, planUndo, type MergeSnapshotEntry } from './merge-plan';
 import { toFaceView, toPersonView, type FaceView, type PersonView } from './views';
-
-/**
- * What a merge keeps to undo it exactly (person_merges.merged_persons, a JSON array):
- * one `merged` entry per merged-in person (its row, its faces with their assigned_by and
- * whether the merge unassigned them, its "not this person" exclusions) and one `target`
- * entry (the target's faces as they were, and the exclusions the merge lifted from it).
- */
-export type MergeSnapshotEntry =
-  | { role: 'merged'; person: PersonRow; faces: SnapshotFace[]; exclusions: string[] }
-  | { role: 'target'; personId: string; faces: SnapshotFace[]; liftedExclusions: string[] };
-
-export interface SnapshotFace {
-  id: string;
-  assignedBy: FaceAssignedBy;
-  /** The merge took this face out of every person (another face of its photo was kept). */
-  unassigned: boolean;
-}
 
 export interface MergeView {
   id: string;
@@ -49,16 +31,13 @@ export interface PersonListRequest {
 
 export type MoveTarget = { personId: string } | { newPerson: { name?: string } };
 
-/** Order of preference when two faces of one photo meet in one person: the better one stays. */
-function betterFace(a: FacePlacement, b: FacePlacement): number {
-  return b.quality - a.quality || b.detectionScore - a.detectionScore || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /**
  * The user's decisions about persons and faces: naming, hiding, covers, merges (with exact
  * undo) and moving faces. Every operation is scoped to one owner: an id of another owner
  * behaves as an id that does not exist. Writes run in one transaction each, locking the
  * rows they decide about, so concurrent requests and clustering runs never see half a merge.
+ * What to change is decided by the person rules (merge-plan.ts, keepOneFacePerPhoto); the
+ * database removes persons left without faces and covers that left their person (migration 0010).
  */
 @Injectable()
 export class PeopleService {
@@ -155,42 +134,27 @@ export class PeopleService {
       for (const id of [targetId, ...mergedIds]) {
         if (!byId.has(id)) throw new NotFoundException(`person ${id} not found`);
       }
-      const target = byId.get(targetId)!;
       const faces = await this.people.lockFacesOfPersons(client, ownerId, [targetId, ...mergedIds]);
-
-      const unassigned = new Set<string>();
-      const byPhoto = new Map<string, FacePlacement[]>();
-      for (const face of faces) byPhoto.set(face.photoId, [...(byPhoto.get(face.photoId) ?? []), face]);
-      for (const group of byPhoto.values()) {
-        if (group.length < 2) continue;
-        // The target's chosen cover stays whatever its quality: the user picked it.
-        const keep = group.find((face) => face.id === target.coverFaceId) ?? [...group].sort(betterFace)[0];
-        for (const face of group) if (face !== keep) unassigned.add(face.id);
-      }
-      const snapshotFaces = (personId: string): SnapshotFace[] =>
-        faces
-          .filter((face) => face.personId === personId)
-          .map((face) => ({ id: face.id, assignedBy: face.assignedBy, unassigned: unassigned.has(face.id) }));
-
-      const movedIds = faces.filter((face) => face.personId !== targetId && !unassigned.has(face.id)).map((face) => face.id);
+      const similarity = await this.people.similarityToMeanOf(client, ownerId, [targetId, ...mergedIds], facesSharingAPhoto(faces));
+      const plan = planMerge(byId.get(targetId)!, faces, similarity);
+      const movedIds = plan.moved;
       const snapshot: MergeSnapshotEntry[] = [];
       for (const id of mergedIds) {
         const exclusions = await this.people.listExclusions(client, ownerId, id);
-        snapshot.push({ role: 'merged', person: byId.get(id)!, faces: snapshotFaces(id), exclusions });
+        snapshot.push({ role: 'merged', person: byId.get(id)!, faces: plan.snapshotFaces(id), exclusions });
       }
       // Merging says these faces are the target's person: lift any "not this person" between them.
       const liftedExclusions = await this.people.removeExclusions(client, ownerId, targetId, movedIds);
-      snapshot.push({ role: 'target', personId: targetId, faces: snapshotFaces(targetId), liftedExclusions });
+      snapshot.push({ role: 'target', personId: targetId, faces: plan.snapshotFaces(targetId), liftedExclusions });
 
-      await this.people.assignFaces(client, ownerId, [...unassigned], null, 'cluster');
-      await this.people.clearCoverOfFaces(client, ownerId, [...unassigned]);
+      await this.people.assignFaces(client, ownerId, plan.unassigned, null, 'cluster');
       await this.people.assignFaces(client, ownerId, movedIds, targetId, 'user');
       await this.people.confirmFacesOfPerson(client, ownerId, targetId);
       await this.people.deletePersons(client, ownerId, mergedIds);
       const record = await this.people.insertMerge(client, ownerId, targetId, snapshot);
       this.logger.log(
         `owner ${ownerId}: merged ${mergedIds.length} person(s) into ${targetId} (${movedIds.length} faces moved, ` +
-          `${unassigned.size} unassigned as second faces of a photo)`,
+          `${plan.unassigned.length} unassigned as second faces of a photo)`,
       );
       return {
         merge: { id: record.id, targetPersonId: targetId, mergedPersonIds: mergedIds, createdAt: record.createdAt },
@@ -213,61 +177,24 @@ export class PeopleService {
       const targetId = merge.targetPersonId;
       await this.people.lockPersons(client, ownerId, [targetId]);
       const entries = merge.mergedPersons as MergeSnapshotEntry[];
-      const merged = entries.filter((entry) => entry.role === 'merged');
-      const targetEntry = entries.find((entry) => entry.role === 'target');
-
-      for (const entry of merged) await this.people.restore(client, ownerId, entry.person);
-
-      const snapshotFaces = entries.flatMap((entry) => entry.faces);
-      const current = new Map(
-        (await this.people.lockFaces(client, ownerId, snapshotFaces.map((face) => face.id))).map((face) => [face.id, face]),
-      );
-      // A face goes back if it is still in the target, or still where the merge left it (unassigned).
-      const restorable = (snap: SnapshotFace): FacePlacement | undefined => {
-        const face = current.get(snap.id);
-        if (!face) return undefined;
-        const inTarget = face.personId === targetId;
-        const leftUnassigned = snap.unassigned && face.personId === null && face.kind !== 'not_face';
-        return inTarget || leftUnassigned ? face : undefined;
-      };
-
-      const restoredPersonIds: string[] = [];
-      for (const entry of merged) {
-        const photos = new Set<string>();
-        for (const snap of entry.faces) {
-          const face = restorable(snap);
-          if (!face || photos.has(face.photoId)) continue;
-          photos.add(face.photoId);
-          await this.people.assignFaces(client, ownerId, [face.id], entry.person.id, snap.assignedBy);
-        }
-        if (entry.person.coverFaceId) await this.people.setCover(client, ownerId, entry.person.id, entry.person.coverFaceId);
-        await this.people.restoreExclusions(client, ownerId, entry.person.id, entry.exclusions);
-        if (photos.size) restoredPersonIds.push(entry.person.id);
-      }
-      if (targetEntry) {
+      const snapshotFaceIds = entries.flatMap((entry) => entry.faces.map((face) => face.id));
+      const current = new Map((await this.people.lockFaces(client, ownerId, snapshotFaceIds)).map((face) => [face.id, face]));
+      const plan = planUndo({
+        targetId,
+        entries,
+        current,
+        targetFaces: await this.people.lockFacesOfPersons(client, ownerId, [targetId]),
         // A later merge into the target confirmed its faces again: then they stay confirmed.
-        const confirmedSince = await this.people.hasLaterMerge(client, ownerId, merge);
-        const targetPhotos = new Set((await this.people.lockFacesOfPersons(client, ownerId, [targetId])).map((face) => face.photoId));
-        for (const snap of targetEntry.faces) {
-          const face = restorable(snap);
-          if (!face) continue;
-          if (face.personId === targetId) {
-            if (!confirmedSince) await this.people.assignFaces(client, ownerId, [face.id], targetId, snap.assignedBy);
-          } else if (!targetPhotos.has(face.photoId)) {
-            targetPhotos.add(face.photoId);
-            await this.people.assignFaces(client, ownerId, [face.id], targetId, snap.assignedBy);
-          }
-        }
-        await this.people.restoreExclusions(client, ownerId, targetId, targetEntry.liftedExclusions);
-      }
-      await this.people.clearStaleCovers(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
-      const emptied = await this.people.deleteIfEmpty(client, ownerId, [targetId, ...merged.map((entry) => entry.person.id)]);
+        confirmedSince: await this.people.hasLaterMerge(client, ownerId, merge),
+      });
+      for (const { person, coverFaceId } of plan.restored) await this.people.restore(client, ownerId, { ...person, coverFaceId });
+      for (const move of plan.moves) await this.people.assignFaces(client, ownerId, [move.faceId], move.personId, move.assignedBy);
+      for (const { person, exclusions } of plan.restored) await this.people.restoreExclusions(client, ownerId, person.id, exclusions);
+      await this.people.restoreExclusions(client, ownerId, targetId, plan.liftedExclusions);
+      const restoredPersonIds = plan.restored.map(({ person }) => person.id);
       await this.people.markMergeUndone(client, ownerId, mergeId);
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
-      return {
-        restoredPersonIds: restoredPersonIds.filter((id) => !emptied.includes(id)),
-        person: emptied.includes(targetId) ? null : await this.get(ownerId, targetId, client),
-      };
+      return { restoredPersonIds, person: plan.targetEmptied ? null : await this.get(ownerId, targetId, client) };
     });
   }
 
@@ -302,11 +229,9 @@ export class PeopleService {
       } else {
         personId = await this.people.create(client, ownerId, to.newPerson.name ?? null);
       }
-      if (face.personId !== personId) await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
       await this.people.assignFaces(client, ownerId, [face.id], personId, 'user');
       // Placing a face in a person takes back an earlier "not a face".
       if (face.kind === 'not_face') await this.people.setFaceKind(client, ownerId, face.id, 'face');
-      if (face.personId && face.personId !== personId) await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
       return this.faceView(client, ownerId, face.id);
     });
   }
@@ -317,9 +242,7 @@ export class PeopleService {
       const face = await this.lockFace(client, ownerId, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
       await this.people.addExclusion(client, ownerId, face.id, face.personId);
-      await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
       await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-      await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
       return this.faceView(client, ownerId, face.id);
     });
   }
@@ -329,11 +252,7 @@ export class PeopleService {
     return withTransaction(this.database.pool, async (client) => {
       const face = await this.lockFace(client, ownerId, faceId);
       await this.people.setFaceKind(client, ownerId, face.id, 'not_face');
-      if (face.personId) {
-        await this.people.clearCoverOfFaces(client, ownerId, [face.id]);
-        await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-        await this.people.deleteIfEmpty(client, ownerId, [face.personId]);
-      }
+      if (face.personId) await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
       return this.faceView(client, ownerId, face.id);
     });
   }

@@ -300,8 +300,8 @@ export class PeopleRepository {
   async restore(db: Queryable, ownerId: string, person: PersonRow): Promise<void> {
     await db.query(
       `INSERT INTO persons (id, owner_id, name, hidden, cover_face_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, NULL, $5::timestamptz, $6::timestamptz)`,
-      [person.id, ownerId, person.name, person.hidden, person.createdAt, person.updatedAt],
+       VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz)`,
+      [person.id, ownerId, person.name, person.hidden, person.coverFaceId, person.createdAt, person.updatedAt],
     );
   }
 
@@ -325,23 +325,8 @@ export class PeopleRepository {
     await db.query(`UPDATE persons SET ${sets.join(', ')}, updated_at = now() WHERE owner_id = $1 AND id = $2`, params);
   }
 
-  async setCover(db: Queryable, ownerId: string, personId: string, coverFaceId: string | null): Promise<void> {
-    await db.query('UPDATE persons SET cover_face_id = $3 WHERE owner_id = $1 AND id = $2', [ownerId, personId, coverFaceId]);
-  }
-
   async deletePersons(db: Queryable, ownerId: string, personIds: string[]): Promise<void> {
     await db.query('DELETE FROM persons WHERE owner_id = $1 AND id = ANY($2::uuid[])', [ownerId, personIds]);
-  }
-
-  /** Deletes those of the given persons that have no face left; returns their ids. */
-  async deleteIfEmpty(db: Queryable, ownerId: string, personIds: string[]): Promise<string[]> {
-    const result = await db.query<{ id: string }>(
-      `DELETE FROM persons p WHERE p.owner_id = $1 AND p.id = ANY($2::uuid[])
-         AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id)
-       RETURNING p.id`,
-      [ownerId, personIds],
-    );
-    return result.rows.map((row) => row.id);
   }
 
   /** A page of a person's faces, best quality first. */
@@ -455,23 +440,22 @@ export class PeopleRepository {
     await db.query('UPDATE faces SET kind = $3 WHERE owner_id = $1 AND id = $2', [ownerId, faceId, kind]);
   }
 
-  /** A face that leaves its person stops being that person's cover. */
-  async clearCoverOfFaces(db: Queryable, ownerId: string, faceIds: string[]): Promise<void> {
-    if (!faceIds.length) return;
-    await db.query('UPDATE persons SET cover_face_id = NULL WHERE owner_id = $1 AND cover_face_id = ANY($2::uuid[])', [
-      ownerId,
-      faceIds,
-    ]);
-  }
 
-  /** Clears the chosen cover of those persons whose cover face is no longer theirs. */
-  async clearStaleCovers(db: Queryable, ownerId: string, personIds: string[]): Promise<void> {
-    await db.query(
-      `UPDATE persons p SET cover_face_id = NULL
-       WHERE p.owner_id = $1 AND p.id = ANY($2::uuid[]) AND p.cover_face_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.id = p.cover_face_id AND f.person_id = p.id)`,
-      [ownerId, personIds],
+  /**
+   * Cosine similarity of each given face to the mean of the given persons' faces (kind
+   * `face`), as the person rule compares faces of one photo; faces without one are left out.
+   */
+  async similarityToMeanOf(db: Queryable, ownerId: string, personIds: string[], faceIds: string[]): Promise<Map<string, number>> {
+    if (!faceIds.length) return new Map();
+    const result = await db.query<{ face_id: string; similarity: number }>(
+      `WITH mean AS (
+         SELECT avg(e.embedding) AS mean FROM faces f JOIN face_embeddings e ON e.face_id = f.id
+         WHERE f.owner_id = $1 AND f.person_id = ANY($2::uuid[]) AND f.kind = 'face')
+       SELECT e.face_id, (1 - (e.embedding <=> mean.mean))::float8 AS similarity
+       FROM face_embeddings e CROSS JOIN mean WHERE e.owner_id = $1 AND e.face_id = ANY($3::uuid[]) AND mean.mean IS NOT NULL`,
+      [ownerId, personIds, faceIds],
     );
+    return new Map(result.rows.map((row) => [row.face_id, Number(row.similarity)]));
   }
 
   /** Records "this face is not this person": the clusterer never puts it back there. */

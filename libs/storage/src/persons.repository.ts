@@ -101,8 +101,9 @@ export class PersonRepository {
 
   /**
    * Writes a clustering result: kept persons keep their ids (and names), new ones are
-   * created, faces placed by clustering that are in no group become unassigned, covers that
-   * left their person are cleared and persons left without faces are removed. Only faces
+   * created, faces placed by clustering that are in no group become unassigned (persons left
+   * without faces and covers that left their person go when the transaction commits,
+   * migration 0010). Only faces
    * placed by clustering ever move; a face never joins a person the user removed it from.
    * `scope`: the faces the run looked at (default: all of the owner's), so faces stored
    * during the run keep what incremental assignment gave them. Call inside a transaction so
@@ -144,13 +145,6 @@ export class PersonRepository {
        WHERE f.id = p.id AND (f.person_id IS DISTINCT FROM p.person_id OR f.cluster_pending <> p.cluster_pending)`,
       [ownerId, faceIds, targetPersons, scope ?? null],
     );
-    await db.query(
-      `UPDATE persons p SET cover_face_id = NULL
-       WHERE p.owner_id = $1 AND p.cover_face_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.id = p.cover_face_id AND f.person_id = p.id)`,
-      [ownerId],
-    );
-    await this.removeEmpty(db, ownerId);
     return personIds;
   }
 
@@ -173,11 +167,4 @@ export class PersonRepository {
     return result.rowCount ?? 0;
   }
 
-  /** Removes the owner's persons that no longer have any face (e.g. after a photo was deleted). */
-  async removeEmpty(db: Queryable, ownerId: string): Promise<void> {
-    await db.query(
-      `DELETE FROM persons p WHERE p.owner_id = $1 AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id)`,
-      [ownerId],
-    );
-  }
 }
