@@ -21,8 +21,8 @@ import { launchBrowser, screenshotsDir, skipWithoutChromium, type Browser } from
 
 const photosDir = join(fixturesDir, 'photos');
 const photoNames = ['person-a-1.jpg', 'person-a-2.jpg', 'person-b-1.jpg', 'person-b-2.jpg', 'group-5.jpg', 'no-face.jpg'];
-/** Screenshots the README shows (docs/screenshots). */
-const readmeScreenshots = ['people-grid', 'person-page', 'merge-dialog'];
+/** Screenshots the documentation shows (docs/screenshots, in docs/admin-ui.md). */
+const docScreenshots = ['people-grid', 'person-page', 'merge-dialog'];
 
 interface PersonView {
   id: string;
@@ -167,12 +167,12 @@ describe('admin web UI', () => {
 
     after(async () => {
       await browser?.close();
-      // The README shows three of the screenshots: UPDATE_DOC_SCREENSHOTS=1 refreshes its copies
+      // docs/admin-ui.md shows three of the screenshots: UPDATE_DOC_SCREENSHOTS=1 refreshes its copies
       // (opt-in, so that a test run leaves the checkout as it was).
-      if (process.env.UPDATE_DOC_SCREENSHOTS === '1' && readmeScreenshots.every((name) => existsSync(join(screenshotsDir, `${name}.png`)))) {
+      if (process.env.UPDATE_DOC_SCREENSHOTS === '1' && docScreenshots.every((name) => existsSync(join(screenshotsDir, `${name}.png`)))) {
         const docs = join(repoRoot, 'docs', 'screenshots');
         await mkdir(docs, { recursive: true });
-        for (const name of readmeScreenshots) {
+        for (const name of docScreenshots) {
           // The grid of the larger library, where the datasets were there to make one.
           const large = join(screenshotsDir, `${name}-large.png`);
           // Palette PNGs: a third of the size, for a file kept in the repository.
@@ -404,7 +404,7 @@ describe('admin web UI', () => {
     });
 
     /**
-     * A fuller library for the README's people grid: photos of the dev set's labelled people,
+     * A fuller library for the documentation's people grid: photos of the dev set's labelled people,
      * uploaded through the API and named after their folder (what a user would type).
      */
     test('a larger library: dev-set people fill the grid', { skip: skipWithoutDatasets }, async (context) => {
@@ -478,7 +478,7 @@ describe('admin web UI', () => {
       const unexpected = browser.problems.filter((problem) => !/status of 401/.test(problem));
       assert.deepEqual(unexpected, []);
       const saved = await readdir(screenshotsDir);
-      for (const name of ['login', 'upload', ...readmeScreenshots, 'photo-preview']) assert.ok(saved.includes(`${name}.png`), name);
+      for (const name of ['login', 'upload', ...docScreenshots, 'photo-preview']) assert.ok(saved.includes(`${name}.png`), name);
     });
   });
 });

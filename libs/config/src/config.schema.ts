@@ -50,8 +50,8 @@ const trustProxy = z
   });
 
 /**
- * Every setting the processes read, with its default and allowed range. The README's
- * configuration table is written from this schema; keep them in step.
+ * Every setting the processes read, with its default and allowed range. The configuration
+ * table in docs/configuration.md is written from this schema; keep them in step.
  */
 export const configSchema = z.object({
   HOST: z.string().default('127.0.0.1'),

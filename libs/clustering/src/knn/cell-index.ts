@@ -45,7 +45,7 @@ export interface CellIndexOptions {
   reorderInPlace?: boolean;
 }
 
-/** Chosen with tools/bench/clustering.ts (see the README, Clustering). */
+/** Chosen with tools/bench/clustering.ts (see docs/clustering.md). */
 export const DEFAULT_CELL_SIZE = 512;
 export const DEFAULT_PROBE_COUNT = 12;
 
