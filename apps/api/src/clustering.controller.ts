@@ -15,7 +15,7 @@ import {
 import type { Response } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { ClusteringRunQueue } from '@facecloud/clustering';
+import { ClusteringQueueService } from '@facecloud/clustering';
 import type { ClusteringRun } from '@facecloud/storage';
 import { OwnerId } from './owner.decorator';
 import { ZodValidationPipe } from './zod-validation.pipe';
@@ -44,7 +44,7 @@ export class ClusteringController {
   private readonly logger = new Logger(ClusteringController.name);
 
   constructor(
-    private readonly clustering: ClusteringRunQueue,
+    private readonly clustering: ClusteringQueueService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { ClusteringRunQueue, IncrementalAssignmentService } from '@facecloud/clustering';
+import { ClusteringQueueService, IncrementalAssignmentService } from '@facecloud/clustering';
 import { Wakeup } from '@facecloud/queue';
 
 /**
@@ -17,7 +17,7 @@ export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplic
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly runs: ClusteringRunQueue,
+    private readonly runs: ClusteringQueueService,
     private readonly assignment: IncrementalAssignmentService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@facecloud/config';
 import { ClusteringRunRepository, FaceRepository, PersonRepository, type Database } from '@facecloud/storage';
-import { ClusteringRunQueue } from './clustering-run-queue';
+import { ClusteringQueueService } from './clustering-queue.service';
 import { ClusteringRunService } from './clustering-run.service';
 import { IncrementalAssignmentService } from './incremental-assignment.service';
 
-const services = [ClusteringRunQueue, ClusteringRunService, IncrementalAssignmentService];
+const services = [ClusteringQueueService, ClusteringRunService, IncrementalAssignmentService];
 
 /** Needs the (global) config and storage modules. */
 @Module({ providers: services, exports: services })
@@ -18,7 +18,7 @@ export function clusteringServices(database: Database, config: AppConfig) {
   const runs = new ClusteringRunRepository();
   const runner = new ClusteringRunService(database, config, faces, persons, runs);
   return {
-    queue: new ClusteringRunQueue(database, config, runs, runner),
+    queue: new ClusteringQueueService(database, config, runs, runner),
     runner,
     assignment: new IncrementalAssignmentService(database, config, faces, persons, runs),
   };

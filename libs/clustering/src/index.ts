@@ -24,7 +24,7 @@ export { seededRandom } from './knn/cell-index';
 export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 export { groupPersons, personGroupingSettings, type PersonGroupingInput, type PersonGroupingSettings } from './group-persons';
 export { joinByAverageLinkage, type PersonCandidate } from './join-person';
-export { ClusteringRunQueue } from './clustering-run-queue';
+export { ClusteringQueueService } from './clustering-queue.service';
 export { ClusteringRunService } from './clustering-run.service';
 export { IncrementalAssignmentService } from './incremental-assignment.service';
 export { ClusteringModule, clusteringServices } from './clustering.module';

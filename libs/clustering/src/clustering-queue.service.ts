@@ -20,8 +20,8 @@ import { ClusteringRunService } from './clustering-run.service';
  * CLUSTER_RUN_LEASE_SECONDS when it is stuck.
  */
 @Injectable()
-export class ClusteringRunQueue {
-  private readonly logger = new Logger(ClusteringRunQueue.name);
+export class ClusteringQueueService {
+  private readonly logger = new Logger(ClusteringQueueService.name);
   private readonly claimer = `${hostname()}:${process.pid}`;
 
   constructor(
