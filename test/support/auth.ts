@@ -14,7 +14,6 @@ import { hashToken, newToken } from '@facecloud/auth';
 import { UserRepository, openDatabase, runMigrations, type Queryable } from '@facecloud/storage';
 
 const tokens = new Map<string, string>();
-const users = new UserRepository();
 
 /**
  * Where the users go: an open pool, or the settings a service is started with (DATABASE_URL,
@@ -30,12 +29,13 @@ function tokenOf(userId: string): string {
 }
 
 async function insertUsers(db: Queryable, userIds: string[]): Promise<void> {
+  const users = new UserRepository(db);
   for (const userId of userIds) {
-    await users.create(db, userId, null);
+    await users.create(userId, null);
     const hash = hashToken(tokenOf(userId));
     const existing = await db.query('SELECT 1 FROM api_tokens WHERE token_sha256 = $1', [hash]);
     if (!existing.rowCount) {
-      await users.insertToken(db, { userId, kind: 'api', name: 'test', tokenSha256: hash, expiresAt: null });
+      await users.insertToken({ userId, kind: 'api', name: 'test', tokenSha256: hash, expiresAt: null });
     }
   }
 }

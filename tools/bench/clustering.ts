@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { HDBSCAN } from 'hdbscan-ts';
 import { Client } from 'pg';
 import { configSchema, findRepoRoot } from '@facecloud/config';
-import { FaceRepository, openDatabase, runMigrations } from '@facecloud/storage';
+import { Repositories, openDatabase, runMigrations } from '@facecloud/storage';
 import { clusteringServices } from '../../libs/clustering/src/clustering.module';
 import { clusteringParamsFor } from '../../libs/clustering/src/clustering-params';
 import { hdbscan } from '../../libs/clustering/src/hdbscan';
@@ -223,10 +223,10 @@ async function runServiceChild(url: string, owner: string): Promise<ServiceRun> 
   const database = await openDatabase({ url, embeddedDir: '', poolMax: 2 });
   try {
     const config = configSchema.parse({ LOG_LEVEL: 'silent', CLUSTER_RUN_WAIT_SECONDS: '3600' });
-    const faces = new FaceRepository();
+    const repositories = new Repositories();
     const service = clusteringServices(database, config).queue;
     let started = performance.now();
-    await faces.listEmbeddings(database.pool, owner);
+    await repositories.forOwner(database.pool, owner).faces.listEmbeddings();
     const readSeconds = (performance.now() - started) / 1000;
     started = performance.now();
     await service.clusterOwner(owner);

@@ -11,14 +11,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@facecloud/config';
 import { createFaceAnalyzer, PhotoIngestService } from '@facecloud/ingest';
-import {
-  ClusteringRunRepository,
-  DeadLetterRepository,
-  FaceRepository,
-  LocalBlobStore,
-  openDatabase,
-  PhotoRepository,
-} from '@facecloud/storage';
+import { LocalBlobStore, openDatabase, Repositories, type Queryable } from '@facecloud/storage';
 import { StageTotals, type PhotoAnalyzer } from '@facecloud/vision';
 import { chunk, readPhotos } from './photos';
 import { peakRssMiB } from './stats';
@@ -57,7 +50,7 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
   const analyzer = await createFaceAnalyzer(config, stages);
   try {
     const blobs = new LocalBlobStore(blobDir);
-    const photosRepository = new PhotoRepository();
+    const photos = new Repositories().forOwner(database.pool, task.ownerId).photos;
     const all = await readPhotos(task.dataset);
     const mine = task.photoIndexes.map((index) => all[index]);
     const jobs = [];
@@ -65,8 +58,7 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
       const temporary = join(blobDir, `upload-${index}`);
       await writeFile(temporary, photo.bytes);
       const { sha256, byteSize } = await blobs.putFile(temporary);
-      const { photo: row } = await photosRepository.insertOrFind(database.pool, {
-        ownerId: task.ownerId,
+      const { photo: row } = await photos.insertOrFind({
         sha256,
         byteSize,
         contentType: 'image/jpeg',
@@ -85,10 +77,7 @@ async function main(task: IngestWorkerTask, go: Promise<void>): Promise<IngestWo
       blobs,
       timedAnalyzer(analyzer, stages),
       config,
-      photosRepository,
-      timedRepository(new FaceRepository(), stages),
-      new DeadLetterRepository(),
-      new ClusteringRunRepository(),
+      new TimedRepositories(stages),
     );
     process.send?.({ type: 'ready' });
     await go;
@@ -133,18 +122,26 @@ function timedAnalyzer(analyzer: PhotoAnalyzer, stages: StageTotals): PhotoAnaly
   return timed;
 }
 
-/** The face repository, with the time of writing a photo's faces (rows with vectors) recorded as "db-write faces". */
-function timedRepository(faces: FaceRepository, stages: StageTotals): FaceRepository {
-  const replaceForPhoto = faces.replaceForPhoto.bind(faces);
-  faces.replaceForPhoto = async (...args) => {
-    const started = performance.now();
-    try {
-      return await replaceForPhoto(...args);
-    } finally {
-      stages.record('db-write faces', performance.now() - started);
-    }
-  };
-  return faces;
+/** The repositories, with the time of writing a photo's faces (rows with vectors) recorded as "db-write faces". */
+class TimedRepositories extends Repositories {
+  constructor(private readonly stages: StageTotals) {
+    super();
+  }
+
+  override forOwner(db: Queryable, ownerId: string) {
+    const repositories = super.forOwner(db, ownerId);
+    const { faces } = repositories;
+    const replaceForPhoto = faces.replaceForPhoto.bind(faces);
+    faces.replaceForPhoto = async (...args) => {
+      const started = performance.now();
+      try {
+        return await replaceForPhoto(...args);
+      } finally {
+        this.stages.record('db-write faces', performance.now() - started);
+      }
+    };
+    return repositories;
+  }
 }
 
 if (require.main === module) serveBenchTask(main);

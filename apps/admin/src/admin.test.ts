@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
+import { Repositories, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { repoRoot } from '../../../test/support/paths';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 
@@ -14,15 +14,15 @@ const admin = (args: string[], env: Record<string, string>) =>
 describe('admin CLI', () => {
   let testDatabase: TestDatabase;
   let database: Database;
-  const photos = new PhotoRepository();
-  const jobs = new IngestJobRepository();
+  const repositories = new Repositories();
 
   before(async () => {
     testDatabase = await createTestDatabase('admin');
     database = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 2 });
     await runMigrations(database.pool);
     for (const [owner, sha] of [['ann', 'a'], ['ann', 'b'], ['bob', 'c']]) {
-      await photos.insertOrFind(database.pool, { ownerId: owner, sha256: sha.repeat(64), byteSize: 1, contentType: 'image/jpeg', originalName: null });
+      const { photos } = repositories.forOwner(database.pool, owner);
+      await photos.insertOrFind({ sha256: sha.repeat(64), byteSize: 1, contentType: 'image/jpeg', originalName: null });
     }
   });
   after(async () => {
@@ -36,7 +36,7 @@ describe('admin CLI', () => {
     assert.match(first.stdout, /queued 2 photo\(s\) of ann/);
     const again = await admin(['reprocess'], env);
     assert.match(again.stdout, /queued 1 photo\(s\)/, 'only bob\'s photo had no pending job');
-    assert.equal(await jobs.count(database.pool), 3);
+    assert.equal(await repositories.acrossOwners(database.pool).jobs.count(), 3);
   });
 
   test('an unknown command exits 2 with the usage', async () => {

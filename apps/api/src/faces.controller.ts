@@ -3,7 +3,7 @@ import { ApiConflictResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { PeopleService } from '@facecloud/people';
-import { DATABASE, FaceRepository, PeopleRepository, type Database } from '@facecloud/storage';
+import { DATABASE, Repositories, type Database } from '@facecloud/storage';
 import { ApiJpeg, ApiZodBody, ApiZodOk } from './api-docs';
 import { OwnerId } from './owner.decorator';
 import { faceView, moveFaceBody } from './people.schemas';
@@ -17,8 +17,7 @@ const IMMUTABLE = 'private, max-age=31536000, immutable';
 export class FacesController {
   constructor(
     private readonly people: PeopleService,
-    private readonly peopleRepository: PeopleRepository,
-    private readonly faces: FaceRepository,
+    private readonly repositories: Repositories,
     @Inject(DATABASE) private readonly database: Database,
   ) {}
 
@@ -31,15 +30,16 @@ export class FacesController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile | undefined> {
+    const { faces } = this.repositories.forOwner(this.database.pool, ownerId);
     response.setHeader('ETag', `"face-${id}"`);
     response.setHeader('Cache-Control', IMMUTABLE);
     if (request.fresh) {
       // Revalidation costs an index lookup, not the image: the ETag is the face id.
-      if (!(await this.peopleRepository.faceExists(this.database.pool, ownerId, id))) throw this.notFound(response, id);
+      if (!(await faces.exists(id))) throw this.notFound(response, id);
       response.status(304);
       return undefined;
     }
-    const jpeg = await this.faces.getThumbnail(this.database.pool, id, ownerId);
+    const jpeg = await faces.thumbnail(id);
     if (!jpeg) throw this.notFound(response, id);
     return new StreamableFile(jpeg, { type: 'image/jpeg', length: jpeg.length });
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import sharp from 'sharp';
 import { bootstrapHttp } from '@facecloud/platform';
-import { BLOB_STORE, DATABASE, FaceRepository, toVectorParam, type BlobStore, type Database, type NewFace } from '@facecloud/storage';
+import { BLOB_STORE, DATABASE, Repositories, toVectorParam, type BlobStore, type Database, type NewFace } from '@facecloud/storage';
 import { ApiModule } from './api.module';
 import { asUser, provisionUsers } from '../../../test/support/auth';
 import { fixturesDir } from '../../../test/support/paths';
@@ -135,10 +135,8 @@ for (const engine of engines) describe(`people API on ${engine.name}`, () => {
 
   /** Faces of one photo; each [key, personKey | null, face]. */
   async function addFaces(ownerId: string, photoKey: string, faces: Array<[string, string | null, NewFace]>) {
-    const ids = await new FaceRepository().replaceForPhoto(
-      database.pool,
+    const ids = await new Repositories().forOwner(database.pool, ownerId).faces.replaceForPhoto(
       lib.photos[photoKey],
-      ownerId,
       faces.map(([, , face]) => face),
     );
     for (const [index, [key, personKey]] of faces.entries()) {

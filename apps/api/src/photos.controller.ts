@@ -27,8 +27,7 @@ import { PeopleService, PhotoPreviewService } from '@facecloud/people';
 import {
   BLOB_STORE,
   DATABASE,
-  FaceRepository,
-  PhotoRepository,
+  Repositories,
   type BlobStore,
   type Database,
   type Photo,
@@ -82,13 +81,16 @@ export class PhotosController {
   constructor(
     private readonly uploads: PhotoUploadService,
     private readonly deletion: PhotoDeletionService,
-    private readonly photos: PhotoRepository,
-    private readonly faces: FaceRepository,
+    private readonly repositories: Repositories,
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly people: PeopleService,
     private readonly previews: PhotoPreviewService,
   ) {}
+
+  private photos(ownerId: string) {
+    return this.repositories.forOwner(this.database.pool, ownerId).photos;
+  }
 
   /**
    * Multipart upload, any field name, one or more files. 202 when something new was
@@ -121,7 +123,7 @@ export class PhotosController {
     @OwnerId() ownerId: string,
     @Query(new ZodValidationPipe(listQuerySchema)) query: z.infer<typeof listQuerySchema>,
   ) {
-    const page = await this.photos.list(this.database.pool, ownerId, {
+    const page = await this.photos(ownerId).list({
       status: query.status,
       limit: query.limit + 1,
       after: query.cursor,
@@ -137,7 +139,7 @@ export class PhotosController {
   @ApiOperation({ summary: 'A photo: status, size and its faces with boxes and person names (to draw boxes)' })
   @ApiZodOk(photoDetail)
   async get(@OwnerId() ownerId: string, @Param('id', ParseUUIDPipe) id: string) {
-    const photo = await this.photos.findById(this.database.pool, id, ownerId);
+    const photo = await this.photos(ownerId).find(id);
     if (!photo) throw new NotFoundException(`photo ${id} not found`);
     const faces = await this.people.facesOfPhoto(ownerId, id);
     return {
@@ -190,7 +192,7 @@ export class PhotosController {
     @Param('id', ParseUUIDPipe) id: string,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    const photo = await this.photos.findById(this.database.pool, id, ownerId);
+    const photo = await this.photos(ownerId).find(id);
     if (!photo) throw new NotFoundException(`photo ${id} not found`);
     response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
     response.setHeader('ETag', `"${photo.sha256}"`);

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { UserRepository } from '@facecloud/storage';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
 
 /** Users, tokens and sessions; needs the global config and storage modules. */
 @Module({
-  providers: [AuthService, LoginThrottle, UserRepository],
+  providers: [AuthService, LoginThrottle],
   exports: [AuthService, LoginThrottle],
 })
 export class AuthModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { DATABASE, UserRepository, type ApiToken, type Database, type User } from '@facecloud/storage';
+import { DATABASE, Repositories, type ApiToken, type UserRepository, type Database, type User } from '@facecloud/storage';
 import { ConcurrencyGate, GateFullError } from './concurrency-gate';
 import { USER_ID_PATTERN, hashPassword, hashToken, newPassword, newToken, verifyPassword } from './credentials';
 
@@ -29,19 +29,21 @@ export class AuthService {
    * at a time, so a flood of logins cannot stall uploads and previews; beyond the queue, refused.
    */
   private readonly passwordChecks: ConcurrencyGate;
+  private readonly users: UserRepository;
 
   constructor(
-    @Inject(DATABASE) private readonly database: Database,
+    @Inject(DATABASE) database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly users: UserRepository,
+    repositories: Repositories,
   ) {
     this.passwordChecks = new ConcurrencyGate(config.AUTH_PASSWORD_CHECK_CONCURRENCY, config.AUTH_PASSWORD_CHECK_QUEUE);
+    this.users = repositories.acrossOwners(database.pool).users;
   }
 
   /** The user a token or session cookie value acts as, or undefined if it is not valid. */
   async authenticate(token: string): Promise<Principal | undefined> {
     if (!token || token.length > MAX_TOKEN_LENGTH) return undefined;
-    const found = await this.users.findValidToken(this.database.pool, hashToken(token));
+    const found = await this.users.findValidToken(hashToken(token));
     return found && { userId: found.userId, credentialId: found.id, kind: found.kind };
   }
 
@@ -50,17 +52,17 @@ export class AuthService {
    * LoginBusyError when too many checks are already waiting (nothing was checked).
    */
   async login(userId: string, password: string): Promise<{ userId: string; sessionToken: string; expiresAt: Date } | undefined> {
-    const user = USER_ID_PATTERN.test(userId) ? await this.users.findById(this.database.pool, userId) : undefined;
+    const user = USER_ID_PATTERN.test(userId) ? await this.users.findById(userId) : undefined;
     // Verified even for an unknown user, through the same gate, so the answer's timing does not tell which ids exist.
     const matches = await this.passwordChecks.run(() => verifyPassword(password, user?.passwordHash ?? null)).catch((error: unknown) => {
       if (error instanceof GateFullError) throw new LoginBusyError('too many logins in progress');
       throw error;
     });
     if (!user || !matches) return undefined;
-    await this.users.deleteExpired(this.database.pool);
+    await this.users.deleteExpired();
     const sessionToken = newToken();
     const expiresAt = new Date(Date.now() + this.config.AUTH_SESSION_HOURS * 3600_000);
-    await this.users.insertToken(this.database.pool, {
+    await this.users.insertToken({
       userId: user.id,
       kind: 'session',
       name: 'browser session',
@@ -73,7 +75,7 @@ export class AuthService {
   /** Ends the session (or revokes the token) with this value; false if there was none. */
   logout(token: string): Promise<boolean> {
     if (!token || token.length > MAX_TOKEN_LENGTH) return Promise.resolve(false);
-    return this.users.deleteTokenByHash(this.database.pool, hashToken(token));
+    return this.users.deleteTokenByHash(hashToken(token));
   }
 
   /** Creates a user with a random password and a first API token; both are shown only here. */
@@ -82,7 +84,7 @@ export class AuthService {
       throw new InvalidUserIdError(`invalid user id "${userId}": 1-64 letters, digits, ".", "_" or "-"`);
     }
     const password = newPassword();
-    if (!(await this.users.create(this.database.pool, userId, await hashPassword(password)))) {
+    if (!(await this.users.create(userId, await hashPassword(password)))) {
       throw new UserExistsError(`user "${userId}" exists already`);
     }
     const { token, tokenId } = await this.createToken(userId, 'created with the user');
@@ -96,16 +98,16 @@ export class AuthService {
   async createFirstUser(): Promise<{ userId: string; password: string; token: string } | undefined> {
     const userId = 'local';
     const password = newPassword();
-    if (!(await this.users.createIfNoUsers(this.database.pool, userId, await hashPassword(password)))) return undefined;
+    if (!(await this.users.createIfNoUsers(userId, await hashPassword(password)))) return undefined;
     const { token } = await this.createToken(userId, 'first start');
     return { userId, password, token };
   }
 
   /** A new API token for the user. */
   async createToken(userId: string, name: string | null = null): Promise<{ token: string; tokenId: string }> {
-    if (!(await this.users.findById(this.database.pool, userId))) throw new UnknownUserError(`no user "${userId}"`);
+    if (!(await this.users.findById(userId))) throw new UnknownUserError(`no user "${userId}"`);
     const token = newToken();
-    const row = await this.users.insertToken(this.database.pool, {
+    const row = await this.users.insertToken({
       userId,
       kind: 'api',
       name,
@@ -117,23 +119,23 @@ export class AuthService {
 
   /** Revokes an API token or session by its id (as listed); false if there was none. */
   revokeToken(tokenId: string): Promise<boolean> {
-    return this.users.deleteToken(this.database.pool, tokenId);
+    return this.users.deleteToken(tokenId);
   }
 
   /** Sets a new random password; returns it. */
   async resetPassword(userId: string): Promise<string> {
     const password = newPassword();
-    if (!(await this.users.setPasswordHash(this.database.pool, userId, await hashPassword(password)))) {
+    if (!(await this.users.setPasswordHash(userId, await hashPassword(password)))) {
       throw new UnknownUserError(`no user "${userId}"`);
     }
     return password;
   }
 
   listUsers(): Promise<User[]> {
-    return this.users.list(this.database.pool);
+    return this.users.list();
   }
 
   listTokens(userId?: string): Promise<ApiToken[]> {
-    return this.users.listTokens(this.database.pool, userId);
+    return this.users.listTokens(userId);
   }
 }

@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import {
-  ClusteringRunRepository,
   DATABASE,
+  Repositories,
   type ClusteringRun,
   type ClusteringRunRequester,
   type ClusteringRunResult,
@@ -27,9 +27,19 @@ export class ClusteringQueueService {
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly runs: ClusteringRunRepository,
+    private readonly repositories: Repositories,
     private readonly runner: ClusteringRunService,
   ) {}
+
+  /** The owner's runs, on the pool. */
+  private runsOf(ownerId: string) {
+    return this.repositories.forOwner(this.database.pool, ownerId).runs;
+  }
+
+  /** Runs across owners (claims, the schedule), on the pool. */
+  private get queue() {
+    return this.repositories.acrossOwners(this.database.pool).runs;
+  }
 
   /** Re-clusters one owner now (queued as a job and run by this process) and returns the result. */
   async clusterOwner(ownerId: string, requestedBy: ClusteringRunRequester = 'admin'): Promise<ClusteringRunResult> {
@@ -41,11 +51,11 @@ export class ClusteringQueueService {
 
   /** Queues a run for the owner (or joins the one already queued); a clusterer takes it. */
   requestRun(ownerId: string, requestedBy: ClusteringRunRequester): Promise<ClusteringRun> {
-    return this.runs.enqueue(this.database.pool, ownerId, requestedBy);
+    return this.runsOf(ownerId).enqueue(requestedBy);
   }
 
   getRun(ownerId: string, runId: string): Promise<ClusteringRun | undefined> {
-    return this.runs.get(this.database.pool, ownerId, runId);
+    return this.runsOf(ownerId).get(runId);
   }
 
   /**
@@ -54,12 +64,13 @@ export class ClusteringQueueService {
    * finished or when `timeoutMs` ran out (then still queued or running).
    */
   async runNow(ownerId: string, requestedBy: ClusteringRunRequester, timeoutMs: number): Promise<ClusteringRun> {
-    const queued = await this.runs.enqueue(this.database.pool, ownerId, requestedBy);
+    const runs = this.runsOf(ownerId);
+    const queued = await runs.enqueue(requestedBy);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const claimed = await this.claim(queued.id);
       if (claimed) return this.runner.execute(claimed);
-      const current = await this.runs.get(this.database.pool, ownerId, queued.id);
+      const current = await runs.get(queued.id);
       if (!current || current.status === 'done' || current.status === 'failed' || Date.now() >= deadline) {
         return current ?? queued;
       }
@@ -84,20 +95,19 @@ export class ClusteringQueueService {
    * run (or long enough ago). Returns how many were queued.
    */
   async scheduleDueRuns(): Promise<number> {
-    const { pool } = this.database;
     await this.requeueLostRuns();
-    const owners = await this.runs.ownersDueForRun(pool, {
+    const owners = await this.queue.ownersDueForRun({
       minNewFaces: this.config.CLUSTER_RUN_MIN_NEW_FACES,
       minNewFraction: this.config.CLUSTER_RUN_MIN_NEW_FRACTION,
       maxDelaySeconds: this.config.CLUSTER_RUN_MAX_DELAY_SECONDS,
     });
-    for (const ownerId of owners) await this.runs.enqueue(pool, ownerId, 'schedule');
+    for (const ownerId of owners) await this.runsOf(ownerId).enqueue('schedule');
     return owners.length;
   }
 
   /** Re-clusters every owner whose faces changed since their last run, now (operators). */
   async clusterChangedOwners(): Promise<number> {
-    const owners = await this.runs.ownersNeedingRun(this.database.pool);
+    const owners = await this.queue.ownersNeedingRun();
     for (const ownerId of owners) await this.clusterOwner(ownerId, 'admin');
     return owners.length;
   }
@@ -109,7 +119,7 @@ export class ClusteringQueueService {
    * them over on its first pass. Returns how many.
    */
   async requeueLostRuns(): Promise<number> {
-    const lost = await this.runs.requeueLost(this.database.pool);
+    const lost = await this.queue.requeueLost();
     if (lost > 0) this.logger.warn(`${lost} clustering run(s) lost their clusterer; queued again`);
     return lost;
   }
@@ -118,6 +128,6 @@ export class ClusteringQueueService {
   private async claim(runId?: string): Promise<ClusteringRun | undefined> {
     await this.requeueLostRuns();
     const holder = await this.database.claims.holderKey();
-    return this.runs.claim(this.database.pool, this.claimer, holder, this.config.CLUSTER_RUN_LEASE_SECONDS, runId);
+    return this.queue.claim(this.claimer, holder, this.config.CLUSTER_RUN_LEASE_SECONDS, runId);
   }
 }

@@ -2,14 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { metrics } from '@facecloud/metrics';
 import {
-  ClusteringRunRepository,
   DATABASE,
-  FaceRepository,
-  PersonRepository,
+  Repositories,
   withTransaction,
   type ClusteringRun,
   type ClusteringRunResult,
   type Database,
+  type OwnerRepositories,
   type Queryable,
 } from '@facecloud/storage';
 import { groupPersons, personGroupingSettings, type PersonGroupingInput } from './group-persons';
@@ -47,10 +46,13 @@ export class ClusteringRunService {
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly faces: FaceRepository,
-    private readonly persons: PersonRepository,
-    private readonly runs: ClusteringRunRepository,
+    private readonly repositories: Repositories,
   ) {}
+
+  /** The owner's repositories on `db`: the pool, or a transaction's client. */
+  private owner(ownerId: string, db: Queryable = this.database.pool): OwnerRepositories {
+    return this.repositories.forOwner(db, ownerId);
+  }
 
   /** Runs a claimed run to its end (done or failed) and returns it as it then is. */
   async execute(run: ClusteringRun): Promise<ClusteringRun> {
@@ -67,9 +69,9 @@ export class ClusteringRunService {
       timed({ outcome: 'failed' });
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`owner ${run.ownerId}: clustering run ${run.id} failed: ${message}`);
-      await this.runs.fail(this.database.pool, run.id, message);
+      await this.owner(run.ownerId).runs.fail(run.id, message);
     }
-    return (await this.runs.get(this.database.pool, run.ownerId, run.id)) ?? run;
+    return (await this.owner(run.ownerId).runs.get(run.id)) ?? run;
   }
 
   /**
@@ -89,41 +91,37 @@ export class ClusteringRunService {
   }
 
   private async attempt(ownerId: string, runId: string, underLock: boolean): Promise<ClusteringRunResult | undefined> {
-    let input = underLock ? undefined : await this.read(this.database.pool, ownerId);
+    let input = underLock ? undefined : await this.read(this.owner(ownerId));
     let resolved = input && (await this.compute(input));
     return withTransaction(this.database.pool, async (client) => {
-      await this.runs.lockOwner(client, ownerId);
-      const persons = await this.persons.lockForClustering(client, ownerId);
-      input ??= await this.read(client, ownerId);
-      const placements = await this.faces.lockPlacements(client, ownerId, input.faces.map((face) => face.id));
-      const exclusions = await this.persons.listExclusions(client, ownerId);
+      const owner = this.owner(ownerId, client);
+      await owner.runs.lockOwner();
+      const persons = await owner.persons.lock();
+      input ??= await this.read(owner);
+      const placements = await owner.faces.lock(input.faces.map((face) => face.id));
+      const exclusions = await owner.persons.listExclusions();
       if (decisionsKey(input.faces, input.persons, input.exclusions) !== decisionsKey(placements, persons, exclusions)) {
         if (!underLock) return undefined;
         // The faces and persons are locked now, so this read stays true until the write.
-        input = await this.read(client, ownerId);
+        input = await this.read(owner);
         resolved = undefined;
       }
       resolved ??= await this.compute(input);
-      await this.persons.applyAssignments(
-        client,
-        ownerId,
-        resolved.assignments,
-        input.faces.map((face) => face.id),
-      );
+      await owner.persons.applyAssignments(resolved.assignments, input.faces.map((face) => face.id));
       const result: ClusteringRunResult = {
         faceCount: input.faces.length,
         personCount: resolved.assignments.length,
         noiseCount: input.faces.length - resolved.assignedFaceCount,
       };
-      await this.runs.finish(client, runId, result);
+      await owner.runs.finish(runId, result);
       return result;
     });
   }
 
-  private async read(db: Queryable, ownerId: string): Promise<PersonGroupingInput & { faces: RunFace[]; persons: RunPerson[] }> {
-    const faces = await this.faces.listEmbeddings(db, ownerId);
-    const persons = await this.persons.listForClustering(db, ownerId);
-    const exclusions = await this.persons.listExclusions(db, ownerId);
+  private async read(owner: OwnerRepositories): Promise<PersonGroupingInput & { faces: RunFace[]; persons: RunPerson[] }> {
+    const faces = await owner.faces.listEmbeddings();
+    const persons = await owner.persons.listRows();
+    const exclusions = await owner.persons.listExclusions();
     return { faces, persons, exclusions };
   }
 

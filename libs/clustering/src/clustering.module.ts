@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@facecloud/config';
-import { ClusteringRunRepository, FaceRepository, PersonRepository, type Database } from '@facecloud/storage';
+import { Repositories, type Database } from '@facecloud/storage';
 import { ClusteringQueueService } from './clustering-queue.service';
 import { ClusteringRunService } from './clustering-run.service';
 import { IncrementalAssignmentService } from './incremental-assignment.service';
@@ -13,13 +13,11 @@ export class ClusteringModule {}
 
 /** The clustering services without a Nest container (tests, benchmarks). */
 export function clusteringServices(database: Database, config: AppConfig) {
-  const faces = new FaceRepository();
-  const persons = new PersonRepository();
-  const runs = new ClusteringRunRepository();
-  const runner = new ClusteringRunService(database, config, faces, persons, runs);
+  const repositories = new Repositories();
+  const runner = new ClusteringRunService(database, config, repositories);
   return {
-    queue: new ClusteringQueueService(database, config, runs, runner),
+    queue: new ClusteringQueueService(database, config, repositories, runner),
     runner,
-    assignment: new IncrementalAssignmentService(database, config, faces, persons, runs),
+    assignment: new IncrementalAssignmentService(database, config, repositories),
   };
 }

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { configSchema, type AppConfig } from '@facecloud/config';
 import {
-  ClusteringRunRepository,
-  FaceRepository,
-  PersonRepository,
+  Repositories,
   openDatabase,
   runMigrations,
   withTransaction,
   type NewFace,
   type Database,
+  type Queryable,
 } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { clusteringServices } from './clustering.module';
@@ -66,8 +65,7 @@ function testConfig(overrides: Record<string, string> = {}): AppConfig {
 describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
-  const faces = new FaceRepository();
-  const persons = new PersonRepository();
+  const repositories = new Repositories();
   const service = (config = testConfig()) => {
     const { queue, assignment } = clusteringServices(database, config);
     return { clusterOwner: (ownerId: string) => queue.clusterOwner(ownerId), assignPending: (ownerId: string) => assignment.assignPending(ownerId) };
@@ -89,7 +87,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
       [ownerId, randomBytes(32).toString('hex')],
     );
     const rows = embeddings.map((embedding, i) => ({ ...testFace(embedding), quality: qualities?.[i] ?? 0.5 }));
-    return faces.replaceForPhoto(database.pool, photo.rows[0].id, ownerId, rows);
+    return repositories.forOwner(database.pool, ownerId).faces.replaceForPhoto(photo.rows[0].id, rows);
   }
   /** One photo per face; returns the face ids. */
   async function addSolo(ownerId: string, centre: Float32Array, count: number): Promise<string[]> {
@@ -373,14 +371,15 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
     const alice = randomUnit();
     const smallFaces = await addSolo(small, alice, 4);
     const [query] = await addSolo(small, alice, 1);
-    await persons.applyAssignments(database.pool, small, [{ personId: null, faceIds: smallFaces }]);
+    await repositories.forOwner(database.pool, small).persons.applyAssignments([{ personId: null, faceIds: smallFaces }]);
     // 300 faces of another owner, all nearer to the query than the small owner's own faces.
     const bigFaces: string[] = [];
     for (let i = 0; i < 300; i++) bigFaces.push(...(await addPhoto(big, [faceOf(alice, 0.05)])));
-    await persons.applyAssignments(database.pool, big, [{ personId: null, faceIds: bigFaces }]);
+    await repositories.forOwner(database.pool, big).persons.applyAssignments([{ personId: null, faceIds: bigFaces }]);
     await database.pool.query('ANALYZE faces');
 
-    const exact = await faces.nearestAssigned(database.pool, small, [query], { neighbours: 5, exact: true, iterativeScan: false });
+    const { faces } = repositories.forOwner(database.pool, small);
+    const exact = await faces.nearestAssigned([query], { neighbours: 5, exact: true, iterativeScan: false });
     assert.deepEqual(exact.get(query)!.map((n) => n.faceId).sort(), [...smallFaces].sort());
 
     const viaIndex = async (iterativeScan: boolean) => {
@@ -401,7 +400,7 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
           [small, target.embedding],
         );
         const usesHnsw = plan.rows.some((row) => String(row['QUERY PLAN']).includes('face_embeddings_hnsw_idx'));
-        const found = await faces.nearestAssigned(client, small, [query], { neighbours: 5, exact: false, iterativeScan });
+        const found = await repositories.forOwner(client, small).faces.nearestAssigned([query], { neighbours: 5, exact: false, iterativeScan });
         return { usesHnsw, found: found.get(query)! };
       } finally {
         await client.query('ROLLBACK');
@@ -427,8 +426,8 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
 describe('clustering runs as jobs (PostgreSQL)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
-  const runs = new ClusteringRunRepository();
-  const faces = new FaceRepository();
+  const repositories = new Repositories();
+  const queue = (db: Queryable) => repositories.acrossOwners(db).runs;
 
   before(async () => {
     testDatabase = await createTestDatabase('cluster_jobs');
@@ -443,51 +442,51 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
   test('one queued run per owner; one running run per owner; owners never wait for each other', async () => {
     const pool = database.pool;
     const holder = await database.claims.holderKey();
-    const first = await runs.enqueue(pool, 'anna', 'user');
-    const again = await runs.enqueue(pool, 'anna', 'schedule');
+    const first = await repositories.forOwner(pool, 'anna').runs.enqueue('user');
+    const again = await repositories.forOwner(pool, 'anna').runs.enqueue('schedule');
     assert.equal(again.id, first.id);
     assert.equal(again.status, 'queued');
 
-    const claimed = await runs.claim(pool, 'worker-1', holder, 60);
+    const claimed = await queue(pool).claim('worker-1', holder, 60);
     assert.equal(claimed?.id, first.id);
     assert.equal(claimed?.status, 'running');
     // Anna asks again while her run is running: a new run waits until the first finished.
-    const next = await runs.enqueue(pool, 'anna', 'user');
+    const next = await repositories.forOwner(pool, 'anna').runs.enqueue('user');
     assert.notEqual(next.id, first.id);
-    const bens = await runs.enqueue(pool, 'ben', 'user');
-    const other = await runs.claim(pool, 'worker-2', holder, 60);
+    const bens = await repositories.forOwner(pool, 'ben').runs.enqueue('user');
+    const other = await queue(pool).claim('worker-2', holder, 60);
     assert.equal(other?.id, bens.id, "ben's run is taken while anna's runs");
-    assert.equal(await runs.claim(pool, 'worker-2', holder, 60), undefined);
+    assert.equal(await queue(pool).claim('worker-2', holder, 60), undefined);
 
-    await runs.finish(pool, first.id, { faceCount: 3, personCount: 1, noiseCount: 1 });
-    assert.equal((await runs.claim(pool, 'worker-2', holder, 60))?.id, next.id);
-    assert.equal(await runs.get(pool, 'ben', first.id), undefined, "another owner's run is not visible");
+    await repositories.forOwner(pool, 'anna').runs.finish(first.id, { faceCount: 3, personCount: 1, noiseCount: 1 });
+    assert.equal((await queue(pool).claim('worker-2', holder, 60))?.id, next.id);
+    assert.equal(await repositories.forOwner(pool, 'ben').runs.get(first.id), undefined, "another owner's run is not visible");
   });
 
   test('a run whose clusterer died is queued again at once, long before its lease, so the owner runs again', async () => {
     const pool = database.pool;
     const holder = await database.claims.holderKey();
     const dying = await openDatabase({ url: testDatabase.url, embeddedDir: '', poolMax: 1 });
-    const queued = await runs.enqueue(pool, 'carl', 'user');
-    await runs.claim(dying.pool, 'dying', await dying.claims.holderKey(), 900, queued.id);
-    assert.equal(await runs.requeueLost(pool), 0, 'its clusterer is alive: the run stays');
-    assert.equal(await runs.claim(pool, 'alive', holder, 900), undefined, "carl's run is running");
+    const queued = await repositories.forOwner(pool, 'carl').runs.enqueue('user');
+    await queue(dying.pool).claim('dying', await dying.claims.holderKey(), 900, queued.id);
+    assert.equal(await queue(pool).requeueLost(), 0, 'its clusterer is alive: the run stays');
+    assert.equal(await queue(pool).claim('alive', holder, 900), undefined, "carl's run is running");
 
     await dying.close(); // the process ends: its session and liveness lock go, the run stays 'running'
     const deadline = Date.now() + 5000;
     let lost = 0;
-    while (lost === 0 && Date.now() < deadline) lost = await runs.requeueLost(pool);
+    while (lost === 0 && Date.now() < deadline) lost = await queue(pool).requeueLost();
     assert.equal(lost, 1);
-    const given = await runs.get(pool, 'carl', queued.id);
+    const given = await repositories.forOwner(pool, 'carl').runs.get(queued.id);
     assert.equal(given?.status, 'failed');
     assert.match(given?.error ?? '', /clusterer stopped/);
-    const again = await runs.claim(pool, 'alive', holder, 900);
+    const again = await queue(pool).claim('alive', holder, 900);
     assert.ok(again && again.id !== queued.id, 'a new run was queued for carl and is taken now');
     assert.equal(again.requestedBy, 'user', 'as the lost run was asked for');
 
     // A run whose clusterer is alive but stuck is still given up when its lease runs out.
     await pool.query(`UPDATE clustering_runs SET claimed_until = now() - interval '1 second' WHERE id = $1`, [again.id]);
-    assert.equal(await runs.requeueLost(pool), 1);
+    assert.equal(await queue(pool).requeueLost(), 1);
   });
 
   test('a library change is never dated back by a store that began earlier and committed later (two workers, one owner)', async () => {
@@ -495,7 +494,7 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
     const owner = `two-workers-${randomUUID()}`;
     const changedAt = async () =>
       (await pool.query<{ changed_at: Date }>('SELECT changed_at FROM library_changes WHERE owner_id = $1', [owner])).rows[0].changed_at;
-    await runs.markLibraryChanged(pool, owner);
+    await repositories.forOwner(pool, owner).runs.markLibraryChanged();
     const earlier = await pool.connect();
     const later = await pool.connect();
     try {
@@ -504,19 +503,19 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
       await earlier.query('BEGIN');
       await new Promise((resolve) => setTimeout(resolve, 20));
       await later.query('BEGIN');
-      await runs.markLibraryChanged(later, owner);
-      const markedEarlier = runs.markLibraryChanged(earlier, owner);
+      await repositories.forOwner(later, owner).runs.markLibraryChanged();
+      const markedEarlier = repositories.forOwner(earlier, owner).runs.markLibraryChanged();
       await later.query('COMMIT');
       const byLater = await changedAt();
       await markedEarlier;
       await earlier.query('COMMIT');
       assert.ok((await changedAt()) >= byLater, 'changed_at did not move back');
-      const run = await runs.enqueue(pool, owner, 'schedule');
-      await runs.claim(pool, 'w', await database.claims.holderKey(), 60, run.id);
-      await runs.finish(pool, run.id, { faceCount: 0, personCount: 0, noiseCount: 0 });
-      assert.ok(!(await runs.ownersNeedingRun(pool)).includes(owner), 'nothing changed since the run');
-      await runs.markLibraryChanged(pool, owner);
-      assert.ok((await runs.ownersNeedingRun(pool)).includes(owner), 'a change after the run needs the next one');
+      const run = await repositories.forOwner(pool, owner).runs.enqueue('schedule');
+      await queue(pool).claim('w', await database.claims.holderKey(), 60, run.id);
+      await repositories.forOwner(pool, owner).runs.finish(run.id, { faceCount: 0, personCount: 0, noiseCount: 0 });
+      assert.ok(!(await queue(pool).ownersNeedingRun()).includes(owner), 'nothing changed since the run');
+      await repositories.forOwner(pool, owner).runs.markLibraryChanged();
+      assert.ok((await queue(pool).ownersNeedingRun()).includes(owner), 'a change after the run needs the next one');
     } finally {
       earlier.release();
       later.release();
@@ -532,23 +531,23 @@ describe('clustering runs as jobs (PostgreSQL)', () => {
         `INSERT INTO photos (owner_id, sha256, byte_size, content_type, status) VALUES ($1, $2, 1, 'image/jpeg', 'done') RETURNING id`,
         [owner, randomBytes(32).toString('hex')],
       );
-      await faces.replaceForPhoto(pool, photo.rows[0].id, owner, Array.from({ length: count }, () => testFace(randomUnit())));
-      await runs.markLibraryChanged(pool, owner);
+      await repositories.forOwner(pool, owner).faces.replaceForPhoto(photo.rows[0].id, Array.from({ length: count }, () => testFace(randomUnit())));
+      await repositories.forOwner(pool, owner).runs.markLibraryChanged();
     };
-    const due = async () => (await runs.ownersDueForRun(pool, schedule)).includes(owner);
+    const due = async () => (await queue(pool).ownersDueForRun(schedule)).includes(owner);
 
     await addFaces(1);
     assert.ok(await due(), 'a library never clustered is due at once');
-    const run = await runs.enqueue(pool, owner, 'schedule');
+    const run = await repositories.forOwner(pool, owner).runs.enqueue('schedule');
     assert.ok(!(await due()), 'not while a run is queued');
-    await runs.claim(pool, 'w', await database.claims.holderKey(), 60, run.id);
-    await runs.finish(pool, run.id, { faceCount: 1, personCount: 0, noiseCount: 1 });
+    await queue(pool).claim('w', await database.claims.holderKey(), 60, run.id);
+    await repositories.forOwner(pool, owner).runs.finish(run.id, { faceCount: 1, personCount: 0, noiseCount: 1 });
     assert.ok(!(await due()));
     await addFaces(2);
     assert.ok(!(await due()), '2 new faces are fewer than 3');
     await addFaces(1);
     assert.ok(await due(), '3 new faces');
-    assert.ok(!(await runs.ownersDueForRun(pool, { ...schedule, minNewFraction: 4 })).includes(owner), 'fewer than 4× the last run');
-    assert.ok((await runs.ownersDueForRun(pool, { minNewFaces: 100, minNewFraction: 0, maxDelaySeconds: 0 })).includes(owner));
+    assert.ok(!(await queue(pool).ownersDueForRun({ ...schedule, minNewFraction: 4 })).includes(owner), 'fewer than 4× the last run');
+    assert.ok((await queue(pool).ownersDueForRun({ minNewFaces: 100, minNewFraction: 0, maxDelaySeconds: 0 })).includes(owner));
   });
 });

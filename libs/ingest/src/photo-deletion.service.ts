@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   BLOB_STORE,
-  ClusteringRunRepository,
   DATABASE,
-  PersonRepository,
-  PhotoRepository,
+  Repositories,
   withTransaction,
   type BlobStore,
   type Database,
@@ -18,9 +16,7 @@ export class PhotoDeletionService {
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    private readonly photos: PhotoRepository,
-    private readonly persons: PersonRepository,
-    private readonly runs: ClusteringRunRepository,
+    private readonly repositories: Repositories,
   ) {}
 
   /**
@@ -31,13 +27,15 @@ export class PhotoDeletionService {
    */
   async delete(ownerId: string, photoId: string): Promise<boolean> {
     const deleted = await withTransaction(this.database.pool, async (client) => {
-      const photo = await this.photos.delete(client, photoId, ownerId);
+      const { photos, runs } = this.repositories.forOwner(client, ownerId);
+      const photo = await photos.delete(photoId);
       if (!photo) return undefined;
-      await this.runs.markLibraryChanged(client, ownerId);
+      await runs.markLibraryChanged();
       return photo;
     });
     if (!deleted) return false;
-    if (!(await this.photos.isBlobReferenced(this.database.pool, deleted.sha256))) await this.blobs.delete(deleted.sha256);
+    const { photos } = this.repositories.acrossOwners(this.database.pool);
+    if (!(await photos.isBlobReferenced(deleted.sha256))) await this.blobs.delete(deleted.sha256);
     this.logger.log(`deleted photo ${photoId} of ${ownerId}`);
     return true;
   }

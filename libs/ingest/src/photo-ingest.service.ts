@@ -4,11 +4,8 @@ import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { metrics } from '@facecloud/metrics';
 import {
   BLOB_STORE,
-  ClusteringRunRepository,
   DATABASE,
-  DeadLetterRepository,
-  FaceRepository,
-  PhotoRepository,
+  Repositories,
   isDatabaseUnavailable,
   withTransaction,
   type BlobStore,
@@ -54,10 +51,7 @@ export class PhotoIngestService {
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(FACE_ANALYZER) private readonly analyzer: PhotoAnalyzer,
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly photos: PhotoRepository,
-    private readonly faces: FaceRepository,
-    private readonly deadLetters: DeadLetterRepository,
-    private readonly runs: ClusteringRunRepository,
+    private readonly repositories: Repositories,
   ) {
     this.pipelineVersion = [
       PIPELINE_REVISION,
@@ -113,8 +107,9 @@ export class PhotoIngestService {
   async giveUp(job: IngestJob, error: unknown): Promise<void> {
     const reason = errorMessage(error);
     await withTransaction(this.database.pool, async (client) => {
-      await this.photos.markFailed(client, job.photoId, reason);
-      await this.deadLetters.add(client, { photoId: job.photoId, ownerId: job.ownerId, attempts: job.attempt, reason });
+      const { photos, jobs } = this.repositories.forOwner(client, job.ownerId);
+      await photos.markFailed(job.photoId, reason);
+      await jobs.addDeadLetter({ photoId: job.photoId, attempts: job.attempt, reason });
     });
     metrics.photosFailed.inc();
     this.logger.error({ photoId: job.photoId, msg: `photo ${job.photoId} failed after ${job.attempt} attempt(s): ${reason}` });
@@ -131,15 +126,15 @@ export class PhotoIngestService {
 
   /** The job's photo, marked processing; undefined when it is gone or already done by this pipeline version. */
   private async photoToProcess(job: IngestJob): Promise<Photo | undefined> {
-    const { pool } = this.database;
-    const photo = await this.photos.findById(pool, job.photoId, job.ownerId);
+    const { photos } = this.repositories.forOwner(this.database.pool, job.ownerId);
+    const photo = await photos.find(job.photoId);
     if (!photo) {
       this.logger.warn(`photo ${job.photoId} no longer exists; dropping its job`);
       return undefined;
     }
     if (photo.status === 'done' && photo.pipelineVersion === this.pipelineVersion) return undefined;
     if (!(await this.blobs.exists(photo.sha256))) throw new PermanentFailure('original is missing from the blob store');
-    await this.photos.markProcessing(pool, photo.id);
+    await photos.markProcessing(photo.id);
     return photo;
   }
 
@@ -157,15 +152,16 @@ export class PhotoIngestService {
       trashSimilarity: face.trashSimilarity,
     }));
     await withTransaction(this.database.pool, async (client) => {
-      await this.faces.replaceForPhoto(client, photo.id, photo.ownerId, faces);
-      await this.photos.markDone(client, photo.id, {
+      const owner = this.repositories.forOwner(client, photo.ownerId);
+      await owner.faces.replaceForPhoto(photo.id, faces);
+      await owner.photos.markDone(photo.id, {
         width: analysis.width,
         height: analysis.height,
         faceCount: faces.length,
         pipelineVersion: this.pipelineVersion,
         processedBy: this.workerId,
       });
-      await this.runs.markLibraryChanged(client, photo.ownerId);
+      await owner.runs.markLibraryChanged();
     });
     const excluded = faces.filter((face) => face.kind !== 'face').length;
     metrics.photosProcessed.inc();

@@ -8,8 +8,7 @@ import { decodeMemoryEstimate, decodeMemoryProblem, withDecodeMemory } from '@fa
 import {
   BLOB_STORE,
   DATABASE,
-  IngestJobRepository,
-  PhotoRepository,
+  Repositories,
   withTransaction,
   type BlobStore,
   type Database,
@@ -38,8 +37,7 @@ export class PhotoUploadService {
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly photos: PhotoRepository,
-    private readonly jobs: IngestJobRepository,
+    private readonly repositories: Repositories,
     private readonly notifier: IngestJobNotifier,
   ) {}
 
@@ -66,9 +64,10 @@ export class PhotoUploadService {
     const stored = metrics.stageSeconds.startTimer({ stage: 'upload_store' });
     const { sha256, byteSize } = await this.blobs.putFile(file.path);
     const { photo, created } = await withTransaction(this.database.pool, async (client) => {
-      const found = await this.photos.insertOrFind(client, { ownerId, sha256, byteSize, contentType, originalName: fileName });
+      const { photos, jobs } = this.repositories.forOwner(client, ownerId);
+      const found = await photos.insertOrFind({ sha256, byteSize, contentType, originalName: fileName });
       // The job is written with the photo: a photo is never recorded without its job.
-      if (found.created) await this.jobs.enqueue(client, found.photo.id, ownerId);
+      if (found.created) await jobs.enqueue(found.photo.id);
       return found;
     });
     stored();

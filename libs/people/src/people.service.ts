@@ -1,11 +1,12 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import {
   DATABASE,
-  PeopleRepository,
+  Repositories,
   withTransaction,
   type Database,
   type FaceCursor,
   type FacePlacement,
+  type OwnerRepositories,
   type PersonCursor,
   type PersonListQuery,
   type Queryable,
@@ -45,13 +46,18 @@ export class PeopleService {
 
   constructor(
     @Inject(DATABASE) private readonly database: Database,
-    private readonly people: PeopleRepository,
+    private readonly repositories: Repositories,
   ) {}
+
+  /** The owner's repositories on `db`: the pool, or a transaction's client. */
+  private owner(ownerId: string, db: Queryable = this.database.pool): OwnerRepositories {
+    return this.repositories.forOwner(db, ownerId);
+  }
 
   async list(ownerId: string, request: PersonListRequest): Promise<{ people: PersonView[]; nextCursor: string | null }> {
     // A cursor of the other sort order is stale (the client changed the sort): start over.
     const after = request.cursor?.sort === request.sort ? request.cursor : undefined;
-    const page = await this.people.list(this.database.pool, ownerId, {
+    const page = await this.owner(ownerId).persons.list({
       sort: request.sort,
       filter: request.filter,
       search: request.q,
@@ -71,10 +77,8 @@ export class PeopleService {
     return { people: people.map(toPersonView), nextCursor };
   }
 
-  async get(ownerId: string, personId: string, db: Queryable = this.database.pool): Promise<PersonView> {
-    const person = await this.people.findById(db, ownerId, personId);
-    if (!person) throw new NotFoundException(`person ${personId} not found`);
-    return toPersonView(person);
+  async get(ownerId: string, personId: string): Promise<PersonView> {
+    return this.personView(this.owner(ownerId), personId);
   }
 
   async listFaces(
@@ -82,9 +86,9 @@ export class PeopleService {
     personId: string,
     page: { limit: number; cursor?: FaceCursor },
   ): Promise<{ faces: FaceView[]; nextCursor: string | null }> {
-    const { pool } = this.database;
-    await this.get(ownerId, personId);
-    const rows = await this.people.listFacesOfPerson(pool, ownerId, personId, { limit: page.limit + 1, after: page.cursor });
+    const owner = this.owner(ownerId);
+    await this.personView(owner, personId);
+    const rows = await owner.faces.listOfPerson(personId, { limit: page.limit + 1, after: page.cursor });
     const faces = rows.slice(0, page.limit);
     const last = faces[faces.length - 1];
     return {
@@ -99,22 +103,24 @@ export class PeopleService {
     changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
   ): Promise<PersonView> {
     return withTransaction(this.database.pool, async (client) => {
-      const [person] = await this.people.lockPersons(client, ownerId, [personId]);
+      const owner = this.owner(ownerId, client);
+      const { persons, faces } = owner;
+      const [person] = await persons.lock([personId]);
       if (!person) throw new NotFoundException(`person ${personId} not found`);
       if (changes.coverFaceId) {
-        const face = await this.people.findFace(client, ownerId, changes.coverFaceId);
+        const face = await faces.find(changes.coverFaceId);
         if (face?.personId !== personId) {
           throw new BadRequestException(`coverFaceId: face ${changes.coverFaceId} is not a face of person ${personId}`);
         }
       }
-      await this.people.update(client, ownerId, personId, changes);
-      return this.get(ownerId, personId, client);
+      await persons.update(personId, changes);
+      return this.personView(owner, personId);
     });
   }
 
   /** The faces of a photo with their persons' names, to draw boxes; undefined when no such photo. */
   async facesOfPhoto(ownerId: string, photoId: string) {
-    return (await this.people.listFacesOfPhoto(this.database.pool, ownerId, photoId)).map((face) => ({
+    return (await this.owner(ownerId).faces.listOfPhoto(photoId)).map((face) => ({
       view: toFaceView(face),
       landmarks: face.landmarks,
       detectionScore: face.detectionScore,
@@ -129,36 +135,38 @@ export class PeopleService {
    */
   async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonView }> {
     return withTransaction(this.database.pool, async (client) => {
-      const rows = await this.people.lockPersons(client, ownerId, [targetId, ...mergedIds]);
+      const owner = this.owner(ownerId, client);
+      const { persons, faces } = owner;
+      const rows = await persons.lock([targetId, ...mergedIds]);
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const id of [targetId, ...mergedIds]) {
         if (!byId.has(id)) throw new NotFoundException(`person ${id} not found`);
       }
-      const faces = await this.people.lockFacesOfPersons(client, ownerId, [targetId, ...mergedIds]);
-      const similarity = await this.people.similarityToMeanOf(client, ownerId, [targetId, ...mergedIds], facesSharingAPhoto(faces));
-      const plan = planMerge(byId.get(targetId)!, faces, similarity);
+      const placements = await faces.lockOfPersons([targetId, ...mergedIds]);
+      const similarity = await persons.similarityToMeanOf([targetId, ...mergedIds], facesSharingAPhoto(placements));
+      const plan = planMerge(byId.get(targetId)!, placements, similarity);
       const movedIds = plan.moved;
       const snapshot: MergeSnapshotEntry[] = [];
       for (const id of mergedIds) {
-        const exclusions = await this.people.listExclusions(client, ownerId, id);
+        const exclusions = [...(await persons.listExclusions({ personIds: [id] })).keys()];
         snapshot.push({ role: 'merged', person: byId.get(id)!, faces: plan.snapshotFaces(id), exclusions });
       }
       // Merging says these faces are the target's person: lift any "not this person" between them.
-      const liftedExclusions = await this.people.removeExclusions(client, ownerId, targetId, movedIds);
+      const liftedExclusions = await persons.removeExclusions(targetId, movedIds);
       snapshot.push({ role: 'target', personId: targetId, faces: plan.snapshotFaces(targetId), liftedExclusions });
 
-      await this.people.assignFaces(client, ownerId, plan.unassigned, null, 'cluster');
-      await this.people.assignFaces(client, ownerId, movedIds, targetId, 'user');
-      await this.people.confirmFacesOfPerson(client, ownerId, targetId);
-      await this.people.deletePersons(client, ownerId, mergedIds);
-      const record = await this.people.insertMerge(client, ownerId, targetId, snapshot);
+      await faces.assign(plan.unassigned, null, 'cluster');
+      await faces.assign(movedIds, targetId, 'user');
+      await faces.confirmAllOf(targetId);
+      await persons.delete(mergedIds);
+      const record = await persons.insertMerge(targetId, snapshot);
       this.logger.log(
         `owner ${ownerId}: merged ${mergedIds.length} person(s) into ${targetId} (${movedIds.length} faces moved, ` +
           `${plan.unassigned.length} unassigned as second faces of a photo)`,
       );
       return {
         merge: { id: record.id, targetPersonId: targetId, mergedPersonIds: mergedIds, createdAt: record.createdAt },
-        person: await this.get(ownerId, targetId, client),
+        person: await this.personView(owner, targetId),
       };
     });
   }
@@ -171,42 +179,43 @@ export class PeopleService {
    */
   async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonView | null }> {
     return withTransaction(this.database.pool, async (client) => {
-      const merge = await this.people.lockMerge(client, ownerId, mergeId);
+      const owner = this.owner(ownerId, client);
+      const { persons, faces } = owner;
+      const merge = await persons.lockMerge(mergeId);
       if (!merge) throw new NotFoundException(`merge ${mergeId} not found`);
       if (merge.undoneAt) throw new ConflictException(`merge ${mergeId} was already undone at ${merge.undoneAt.toISOString()}`);
       const targetId = merge.targetPersonId;
-      await this.people.lockPersons(client, ownerId, [targetId]);
+      await persons.lock([targetId]);
       const entries = merge.mergedPersons as MergeSnapshotEntry[];
       const snapshotFaceIds = entries.flatMap((entry) => entry.faces.map((face) => face.id));
-      const current = new Map((await this.people.lockFaces(client, ownerId, snapshotFaceIds)).map((face) => [face.id, face]));
       const plan = planUndo({
         targetId,
         entries,
-        current,
-        targetFaces: await this.people.lockFacesOfPersons(client, ownerId, [targetId]),
+        current: new Map((await faces.lock(snapshotFaceIds)).map((face) => [face.id, face])),
+        targetFaces: await faces.lockOfPersons([targetId]),
         // A later merge into the target confirmed its faces again: then they stay confirmed.
-        confirmedSince: await this.people.hasLaterMerge(client, ownerId, merge),
+        confirmedSince: await persons.hasLaterMerge(merge),
       });
-      for (const { person, coverFaceId } of plan.restored) await this.people.restore(client, ownerId, { ...person, coverFaceId });
-      for (const move of plan.moves) await this.people.assignFaces(client, ownerId, [move.faceId], move.personId, move.assignedBy);
-      for (const { person, exclusions } of plan.restored) await this.people.restoreExclusions(client, ownerId, person.id, exclusions);
-      await this.people.restoreExclusions(client, ownerId, targetId, plan.liftedExclusions);
+      for (const { person, coverFaceId } of plan.restored) await persons.restore({ ...person, coverFaceId });
+      for (const move of plan.moves) await faces.assign([move.faceId], move.personId, move.assignedBy);
+      for (const { person, exclusions } of plan.restored) await persons.restoreExclusions(person.id, exclusions);
+      await persons.restoreExclusions(targetId, plan.liftedExclusions);
       const restoredPersonIds = plan.restored.map(({ person }) => person.id);
-      await this.people.markMergeUndone(client, ownerId, mergeId);
+      await persons.markMergeUndone(mergeId);
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
-      return { restoredPersonIds, person: plan.targetEmptied ? null : await this.get(ownerId, targetId, client) };
+      return { restoredPersonIds, person: plan.targetEmptied ? null : await this.personView(owner, targetId) };
     });
   }
 
   /** Persons whose faces look closest to this person's, best first, for "same person?" prompts. */
   async similar(ownerId: string, personId: string, limit: number): Promise<{ people: Array<{ person: PersonView; similarity: number }> }> {
-    const { pool } = this.database;
-    await this.get(ownerId, personId);
-    const matches = await this.people.similar(pool, ownerId, personId, limit);
-    const persons = new Map((await this.people.findManyById(pool, ownerId, matches.map((match) => match.personId))).map((p) => [p.id, p]));
+    const owner = this.owner(ownerId);
+    await this.personView(owner, personId);
+    const matches = await owner.persons.similar(personId, limit);
+    const found = new Map((await owner.persons.findMany(matches.map((match) => match.personId))).map((p) => [p.id, p]));
     return {
       people: matches.flatMap((match) => {
-        const person = persons.get(match.personId);
+        const person = found.get(match.personId);
         // Cosine similarity of the centroids, shown as 0..1 (opposite directions count as 0).
         return person ? [{ person: toPersonView(person), similarity: Math.min(1, Math.max(0, match.similarity)) }] : [];
       }),
@@ -216,55 +225,68 @@ export class PeopleService {
   /** The face, placed by the user in an existing or a new person. 409 if that person already has a face of the photo. */
   async moveFace(ownerId: string, faceId: string, to: MoveTarget): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const face = await this.lockFace(client, ownerId, faceId);
+      const owner = this.owner(ownerId, client);
+      const { persons, faces } = owner;
+      const face = await this.lockFace(owner, faceId);
       let personId: string;
       if ('personId' in to) {
-        const [person] = await this.people.lockPersons(client, ownerId, [to.personId]);
+        const [person] = await persons.lock([to.personId]);
         if (!person) throw new NotFoundException(`person ${to.personId} not found`);
         personId = person.id;
-        if (await this.people.personHasFaceInPhoto(client, ownerId, personId, face.photoId, face.id)) {
+        const onPhoto = (await faces.personsOnPhotos([face.photoId])).get(face.photoId);
+        if (face.personId !== personId && onPhoto?.has(personId)) {
           throw new ConflictException(`person ${personId} already has a face on photo ${face.photoId}; one person appears once per photo`);
         }
-        await this.people.removeExclusions(client, ownerId, personId, [face.id]);
+        await persons.removeExclusions(personId, [face.id]);
       } else {
-        personId = await this.people.create(client, ownerId, to.newPerson.name ?? null);
+        personId = await persons.create(to.newPerson.name ?? null);
       }
-      await this.people.assignFaces(client, ownerId, [face.id], personId, 'user');
+      await faces.assign([face.id], personId, 'user');
       // Placing a face in a person takes back an earlier "not a face".
-      if (face.kind === 'not_face') await this.people.setFaceKind(client, ownerId, face.id, 'face');
-      return this.faceView(client, ownerId, face.id);
+      if (face.kind === 'not_face') await faces.setKind(face.id, 'face');
+      return this.faceView(owner, face.id);
     });
   }
 
   /** Takes the face out of its person and records "not this person", so it never returns there. */
   async removeFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const face = await this.lockFace(client, ownerId, faceId);
+      const owner = this.owner(ownerId, client);
+      const { persons, faces } = owner;
+      const face = await this.lockFace(owner, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
-      await this.people.addExclusion(client, ownerId, face.id, face.personId);
-      await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-      return this.faceView(client, ownerId, face.id);
+      await persons.addExclusion(face.id, face.personId);
+      await faces.assign([face.id], null, 'cluster');
+      return this.faceView(owner, face.id);
     });
   }
 
   /** The user says the detection is not a face: it leaves its person and takes no part in clustering. */
   async markNotFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const face = await this.lockFace(client, ownerId, faceId);
-      await this.people.setFaceKind(client, ownerId, face.id, 'not_face');
-      if (face.personId) await this.people.assignFaces(client, ownerId, [face.id], null, 'cluster');
-      return this.faceView(client, ownerId, face.id);
+      const owner = this.owner(ownerId, client);
+      const { faces } = owner;
+      const face = await this.lockFace(owner, faceId);
+      await faces.setKind(face.id, 'not_face');
+      if (face.personId) await faces.assign([face.id], null, 'cluster');
+      return this.faceView(owner, face.id);
     });
   }
 
-  private async lockFace(db: Queryable, ownerId: string, faceId: string): Promise<FacePlacement> {
-    const face = await this.people.lockFace(db, ownerId, faceId);
+  private async personView({ persons }: OwnerRepositories, personId: string): Promise<PersonView> {
+    const person = await persons.find(personId);
+    if (!person) throw new NotFoundException(`person ${personId} not found`);
+    return toPersonView(person);
+  }
+
+  private async lockFace({ faces }: OwnerRepositories, faceId: string): Promise<FacePlacement> {
+    const [face] = await faces.lock([faceId]);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return face;
   }
 
-  private async faceView(db: Queryable, ownerId: string, faceId: string): Promise<FaceView> {
-    const face = await this.people.findFace(db, ownerId, faceId);
+  private async faceView({ faces }: OwnerRepositories, faceId: string): Promise<FaceView> {
+    const face = await faces.find(faceId);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return toFaceView(face);
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { decodeMemoryEstimate, decodeMemoryProblem, withDecodeMemory } from '@facecloud/vision';
-import { BLOB_STORE, DATABASE, PhotoRepository, type BlobStore, type Database } from '@facecloud/storage';
+import { BLOB_STORE, DATABASE, Repositories, type BlobStore, type Database } from '@facecloud/storage';
 
 export interface PhotoPreview {
   /** Strong validator: the original's SHA-256 and the size, so it changes exactly when the bytes would. */
@@ -21,11 +21,11 @@ export class PhotoPreviewService {
     @Inject(DATABASE) private readonly database: Database,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly photos: PhotoRepository,
+    private readonly repositories: Repositories,
   ) {}
 
   async find(ownerId: string, photoId: string, size: number): Promise<PhotoPreview | undefined> {
-    const photo = await this.photos.findById(this.database.pool, photoId, ownerId);
+    const photo = await this.repositories.forOwner(this.database.pool, ownerId).photos.find(photoId);
     if (!photo) return undefined;
     return {
       etag: `"${photo.sha256}-${size}"`,

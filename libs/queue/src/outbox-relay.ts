@@ -1,7 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { metrics } from '@facecloud/metrics';
-import { IngestJobRepository } from '@facecloud/storage';
+import { IngestJobQueue } from '@facecloud/storage';
 import { encodeIngestMessage, ingestMessageKey } from './ingest-job';
 import { Wakeup } from './wakeup';
 
@@ -22,13 +22,15 @@ export class OutboxRelay {
   private producer: Producer | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
+  private readonly jobs: IngestJobQueue;
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly pool: Pool,
-    private readonly jobs: IngestJobRepository,
+    pool: Pool,
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    this.jobs = new IngestJobQueue(pool);
+  }
 
   async start(): Promise<void> {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -45,17 +47,14 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many jobs went out. */
   async publishBatch(): Promise<number> {
-    const batch = await this.jobs.listOldest(this.pool, this.options.batchSize ?? 100);
+    const batch = await this.jobs.listOldest(this.options.batchSize ?? 100);
     if (batch.length === 0) return 0;
     await this.producer!.send({
       topic: this.options.topic,
       acks: -1,
       messages: batch.map((job) => ({ key: ingestMessageKey(job), value: encodeIngestMessage(job) })),
     });
-    await this.jobs.deleteMany(
-      this.pool,
-      batch.map((job) => job.id),
-    );
+    await this.jobs.deleteMany(batch.map((job) => job.id));
     metrics.outboxPublished.inc(batch.length);
     return batch.length;
   }

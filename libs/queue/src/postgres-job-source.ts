@@ -1,5 +1,5 @@
 import { metrics } from '@facecloud/metrics';
-import { IngestJobRepository, type ClaimedJob, type Database } from '@facecloud/storage';
+import { IngestJobQueue, type ClaimedJob, type Database } from '@facecloud/storage';
 import {
   errorMessage,
   runBatch,
@@ -37,15 +37,13 @@ export class PostgresJobSource implements IngestJobSource {
   readonly wakeup = new Wakeup();
   private running = false;
   private loop: Promise<void> | undefined;
+  private readonly jobs: IngestJobQueue;
 
   constructor(
     private readonly database: Database,
-    private readonly jobs: IngestJobRepository,
     private readonly options: PostgresJobSourceOptions,
-  ) {}
-
-  private get pool() {
-    return this.database.pool;
+  ) {
+    this.jobs = new IngestJobQueue(database.pool);
   }
 
   async start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
@@ -65,7 +63,7 @@ export class PostgresJobSource implements IngestJobSource {
       const claiming = metrics.stageSeconds.startTimer({ stage: 'claim' });
       try {
         const holder = await this.database.claims.holderKey();
-        claimed = await this.jobs.claim(this.pool, this.options.batchSize, this.options.leaseSeconds, holder);
+        claimed = await this.jobs.claim(this.options.batchSize, this.options.leaseSeconds, holder);
       } catch (error) {
         this.options.onError?.('could not claim ingest jobs', error);
       }
@@ -88,13 +86,13 @@ export class PostgresJobSource implements IngestJobSource {
   private async settle(job: ClaimedJob, result: JobResult, giveUp: IngestJobGiveUp) {
     try {
       if (result.status === 'done') {
-        await this.jobs.complete(this.pool, job.id);
+        await this.jobs.complete(job.id);
       } else if (result.status === 'dead' || (result.status === 'retry' && job.attempt >= this.options.retry.maxAttempts)) {
         await giveUp(job, result.error);
-        await this.jobs.complete(this.pool, job.id);
+        await this.jobs.complete(job.id);
       } else {
         const delay = this.options.retry.backoffMs(job.attempt);
-        await this.jobs.retryLater(this.pool, job.id, delay, errorMessage(result.error));
+        await this.jobs.retryLater(job.id, delay, errorMessage(result.error));
       }
     } catch (error) {
       // The lease expires and the job comes back: nothing is lost, it is only late.

@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { DeadLetterRepository, IngestJobRepository } from '@facecloud/storage';
+import { IngestJobQueue } from '@facecloud/storage';
 
 export interface PartitionLag {
   partition: number;
@@ -23,16 +23,17 @@ export interface QueueStats {
 /** Backlog and consumer lag, for operators and dashboards. */
 export class QueueStatsReader {
   private admin: Admin | undefined;
+  private readonly jobs: IngestJobQueue;
 
   constructor(
-    private readonly pool: Pool,
-    private readonly jobs: IngestJobRepository,
-    private readonly deadLetters: DeadLetterRepository,
+    pool: Pool,
     private readonly kafka: { client: Kafka; topic: string; group: string } | null,
-  ) {}
+  ) {
+    this.jobs = new IngestJobQueue(pool);
+  }
 
   async read(): Promise<QueueStats> {
-    const [pendingJobs, deadLetters] = await Promise.all([this.jobs.count(this.pool), this.deadLetters.count(this.pool)]);
+    const [pendingJobs, deadLetters] = await Promise.all([this.jobs.count(), this.jobs.countDeadLetters()]);
     if (!this.kafka) return { queue: 'postgres', pendingJobs, deadLetters };
     try {
       return { queue: 'kafka', pendingJobs, deadLetters, kafka: await this.consumerLag() };

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { DATABASE, DeadLetterRepository, IngestJobRepository, type Database } from '@facecloud/storage';
+import { DATABASE, type Database } from '@facecloud/storage';
 import { exponentialBackoff, type IngestJobSource } from './ingest-job';
 import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
@@ -35,7 +35,7 @@ function createKafka(config: AppConfig): Kafka | null {
   });
 }
 
-function createJobSource(config: AppConfig, kafka: Kafka | null, database: Database, jobs: IngestJobRepository): IngestJobSource {
+function createJobSource(config: AppConfig, kafka: Kafka | null, database: Database): IngestJobSource {
   const retry = exponentialBackoff(config.INGEST_MAX_ATTEMPTS);
   if (kafka) {
     return new KafkaJobSource(kafka, {
@@ -55,7 +55,7 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
       onError: logError,
     });
   }
-  return new PostgresJobSource(database, jobs, {
+  return new PostgresJobSource(database, {
     pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
     batchSize: config.WORKER_BATCH_SIZE,
     leaseSeconds: 300,
@@ -110,15 +110,15 @@ class QueueStatsLifecycle implements BeforeApplicationShutdown {
     { provide: KAFKA, inject: [APP_CONFIG], useFactory: createKafka },
     {
       provide: INGEST_JOB_SOURCE,
-      inject: [APP_CONFIG, KAFKA, DATABASE, IngestJobRepository],
+      inject: [APP_CONFIG, KAFKA, DATABASE],
       useFactory: createJobSource,
     },
     {
       provide: OUTBOX_RELAY,
-      inject: [APP_CONFIG, KAFKA, DATABASE, IngestJobRepository],
-      useFactory: (config: AppConfig, kafka: Kafka | null, database: Database, jobs: IngestJobRepository) =>
+      inject: [APP_CONFIG, KAFKA, DATABASE],
+      useFactory: (config: AppConfig, kafka: Kafka | null, database: Database) =>
         kafka &&
-        new OutboxRelay(kafka, database.pool, jobs, {
+        new OutboxRelay(kafka, database.pool, {
           topic: config.KAFKA_INGEST_TOPIC,
           pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
           onError: logError,
@@ -126,12 +126,10 @@ class QueueStatsLifecycle implements BeforeApplicationShutdown {
     },
     {
       provide: QUEUE_STATS,
-      inject: [APP_CONFIG, KAFKA, DATABASE, IngestJobRepository, DeadLetterRepository],
-      useFactory: (config: AppConfig, kafka: Kafka | null, database: Database, jobs: IngestJobRepository, letters: DeadLetterRepository) =>
+      inject: [APP_CONFIG, KAFKA, DATABASE],
+      useFactory: (config: AppConfig, kafka: Kafka | null, database: Database) =>
         new QueueStatsReader(
           database.pool,
-          jobs,
-          letters,
           kafka && { client: kafka, topic: config.KAFKA_INGEST_TOPIC, group: config.KAFKA_CONSUMER_GROUP },
         ),
     },

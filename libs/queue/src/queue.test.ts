@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { metrics } from '@facecloud/metrics';
-import { IngestJobRepository, PhotoRepository, openDatabase, runMigrations, type Database } from '@facecloud/storage';
+import { IngestJobQueue, Repositories, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../test/support/kafka';
 import { exponentialBackoff, type IngestBatchHandler, type IngestJob, type JobResult } from './ingest-job';
@@ -14,20 +14,20 @@ import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
 import { PostgresJobSource } from './postgres-job-source';
 
-const photos = new PhotoRepository();
-const jobs = new IngestJobRepository();
+/** The job queue across owners, on this database. */
+const queueOf = (database: Database) => new IngestJobQueue(database.pool);
 
 async function enqueuePhotos(database: Database, ownerId: string, count: number): Promise<string[]> {
+  const { photos, jobs } = new Repositories().forOwner(database.pool, ownerId);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const { photo } = await photos.insertOrFind(database.pool, {
-      ownerId,
+    const { photo } = await photos.insertOrFind({
       sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'),
       byteSize: 1,
       contentType: 'image/jpeg',
       originalName: null,
     });
-    await jobs.enqueue(database.pool, photo.id, ownerId);
+    await jobs.enqueue(photo.id);
     ids.push(photo.id);
   }
   return ids;
@@ -74,7 +74,7 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
 
   /** An outbox relay to the test topic and a consumer of it in a group of its own (3 attempts). */
   const relayAndSource = () => ({
-    relay: new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 }),
+    relay: new OutboxRelay(kafka, database.pool, { topic, pollIntervalMs: 50 }),
     source: new KafkaJobSource(kafka, {
       topic,
       groupId: `group-${randomUUID()}`,
@@ -118,7 +118,7 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
       const letters = await readTopic(kafka, deadLetterTopic, 2);
       assert.deepEqual(letters.map((letter) => letter.photoId).sort(), [poisoned, undecodable].sort());
       assert.ok(letters.every((letter) => typeof letter.reason === 'string' && letter.reason.length > 0));
-      assert.equal(await jobs.count(database.pool), 0, 'outbox emptied');
+      assert.equal(await queueOf(database).count(), 0, 'outbox emptied');
     } finally {
       await relay.stop();
       await source.stop();
@@ -126,16 +126,16 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
   });
 
   test("one owner's jobs spread over the partitions; every message of one photo shares a partition", async () => {
-    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 50 });
+    const relay = new OutboxRelay(kafka, database.pool, { topic, pollIntervalMs: 50 });
     const owner = `importer-${randomUUID()}`;
     const ids = await enqueuePhotos(database, owner, 12);
     // The same photos queued again, as `reprocess` does (or as the relay re-publishes a row
     // after a crash between publishing and deleting it).
     const again = ids.slice(0, 4);
-    for (const id of again) await jobs.enqueue(database.pool, id, owner);
+    for (const id of again) await new Repositories().forOwner(database.pool, owner).jobs.enqueue(id);
     await relay.start();
     try {
-      await waitUntil(async () => (await jobs.count(database.pool)) === 0, 30_000, 'outbox to drain');
+      await waitUntil(async () => (await queueOf(database).count()) === 0, 30_000, 'outbox to drain');
     } finally {
       await relay.stop();
     }
@@ -183,16 +183,16 @@ describe('Kafka: outbox relay → topic → consumer group (real Kafka-protocol 
   });
 
   test('uploads keep queueing while the broker is down; the jobs go out when it is back', async () => {
-    const relay = new OutboxRelay(kafka, database.pool, jobs, { topic, pollIntervalMs: 100 });
+    const relay = new OutboxRelay(kafka, database.pool, { topic, pollIntervalMs: 100 });
     await relay.start();
     try {
       await broker.brokerDown();
       const waiting = await enqueuePhotos(database, 'dave', 3);
       relay.wakeup.notify();
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.equal(await jobs.count(database.pool), 3, 'jobs stay in the outbox while the broker is down');
+      assert.equal(await queueOf(database).count(), 3, 'jobs stay in the outbox while the broker is down');
       await broker.brokerUp();
-      await waitUntil(async () => (await jobs.count(database.pool)) === 0, 30_000, 'outbox to drain after recovery');
+      await waitUntil(async () => (await queueOf(database).count()) === 0, 30_000, 'outbox to drain after recovery');
       assert.equal(waiting.length, 3);
     } finally {
       await relay.stop();
@@ -252,17 +252,17 @@ describe('PostgreSQL-table job source: claims of a dead worker are taken over at
       await runMigrations(first.pool);
       const ids = await enqueuePhotos(first, 'frank', 4);
       const lease = 300;
-      const ofFirst = await jobs.claim(first.pool, 2, lease, await first.claims.holderKey());
-      const ofSecond = await jobs.claim(second.pool, 4, lease, await second.claims.holderKey());
+      const ofFirst = await queueOf(first).claim(2, lease, await first.claims.holderKey());
+      const ofSecond = await queueOf(second).claim(4, lease, await second.claims.holderKey());
       assert.equal(ofFirst.length, 2);
       assert.deepEqual(ofSecond.map((job) => job.photoId).sort(), ids.filter((id) => !ofFirst.some((job) => job.photoId === id)).sort());
-      assert.deepEqual(await jobs.claim(second.pool, 4, lease, await second.claims.holderKey()), [], 'the first worker is alive: its jobs stay');
-      assert.equal(await jobs.countHeldByDeadHolders(second.pool), 0);
+      assert.deepEqual(await queueOf(second).claim(4, lease, await second.claims.holderKey()), [], 'the first worker is alive: its jobs stay');
+      assert.equal(await queueOf(second).countHeldByDeadHolders(), 0);
 
       // The first worker's process ends without settling its jobs: its session, and with it the liveness lock, goes.
       await first.close();
-      await waitUntil(async () => (await jobs.countHeldByDeadHolders(second.pool)) === 2, 5000, 'the server to end the session');
-      const takenOver = await jobs.claim(second.pool, 4, lease, await second.claims.holderKey());
+      await waitUntil(async () => (await queueOf(second).countHeldByDeadHolders()) === 2, 5000, 'the server to end the session');
+      const takenOver = await queueOf(second).claim(4, lease, await second.claims.holderKey());
       assert.deepEqual(takenOver.map((job) => job.photoId).sort(), ofFirst.map((job) => job.photoId).sort());
       assert.ok(takenOver.every((job) => job.attempt === 2), 'the interrupted delivery counts as an attempt');
     } finally {
@@ -283,7 +283,7 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
 
   test('jobs are delivered once; a failing job is retried with back-off and then given up', async () => {
     const [good, bad] = await enqueuePhotos(database, 'erin', 2);
-    const source = new PostgresJobSource(database, jobs, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
+    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
     const attempts = new Map<string, number[]>();
     const givenUp: IngestJob[] = [];
     await source.start(
@@ -300,7 +300,7 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
       assert.deepEqual(attempts.get(good), [1]);
       assert.deepEqual(attempts.get(bad), [1, 2, 3]);
       assert.equal(givenUp[0].photoId, bad);
-      assert.equal(await jobs.count(database.pool), 0);
+      assert.equal(await queueOf(database).count(), 0);
     } finally {
       await source.stop();
     }
@@ -314,7 +314,7 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
     };
     const before = { claim: await stage('claim'), complete: await stage('complete'), idle: await stage('idle') };
     await enqueuePhotos(database, 'fern', 3);
-    const source = new PostgresJobSource(database, jobs, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
+    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
     let handled = 0;
     await source.start(
       async (batch) => {
@@ -341,15 +341,15 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
       let embedded = await openDatabase({ embeddedDir: join(dir, 'pglite'), poolMax: 1 });
       await runMigrations(embedded.pool);
       await enqueuePhotos(embedded, 'gina', 3);
-      const held = await jobs.claim(embedded.pool, 3, 300, await embedded.claims.holderKey());
+      const held = await queueOf(embedded).claim(3, 300, await embedded.claims.holderKey());
       assert.equal(held.length, 3);
       await embedded.close(); // as a crash would: the jobs are still claimed, with 300 s left on the lease
       embedded = await openDatabase({ embeddedDir: join(dir, 'pglite'), poolMax: 1 });
       try {
-        assert.equal(await jobs.countHeldByDeadHolders(embedded.pool), 3);
-        const again = await jobs.claim(embedded.pool, 3, 300, await embedded.claims.holderKey());
+        assert.equal(await queueOf(embedded).countHeldByDeadHolders(), 3);
+        const again = await queueOf(embedded).claim(3, 300, await embedded.claims.holderKey());
         assert.deepEqual(again.map((job) => job.id), held.map((job) => job.id));
-        assert.deepEqual(await jobs.claim(embedded.pool, 3, 300, await embedded.claims.holderKey()), [], 'now held by a live holder');
+        assert.deepEqual(await queueOf(embedded).claim(3, 300, await embedded.claims.holderKey()), [], 'now held by a live holder');
       } finally {
         await embedded.close();
       }

@@ -1,5 +1,5 @@
 import { CLAIM_LOST_SQL, leaseSql } from './claim-holder';
-import type { Queryable } from './database';
+import { OwnerScoped, type Queryable } from './database';
 
 export interface ClusteringRunResult {
   faceCount: number;
@@ -68,31 +68,78 @@ function toRun(row: RunRow): ClusteringRun {
   };
 }
 
-export class ClusteringRunRepository {
+/** The clustering_runs table and the library changes that call for runs, bound to one owner. */
+export class ClusteringRunRepository extends OwnerScoped {
   /** Queues a run for the owner, or returns the run already queued for them. */
-  async enqueue(db: Queryable, ownerId: string, requestedBy: ClusteringRunRequester): Promise<ClusteringRun> {
-    const result = await db.query<RunRow>(
+  async enqueue(requestedBy: ClusteringRunRequester): Promise<ClusteringRun> {
+    const result = await this.db.query<RunRow>(
       `INSERT INTO clustering_runs (owner_id, status, requested_by) VALUES ($1, 'queued', $2)
        ON CONFLICT (owner_id) WHERE status = 'queued' DO UPDATE SET queued_at = clustering_runs.queued_at
        RETURNING ${RUN_COLUMNS}`,
-      [ownerId, requestedBy],
+      [this.ownerId, requestedBy],
     );
     return toRun(result.rows[0]);
   }
+
+  /**
+   * One clustering writer per owner at a time, until the transaction ends: runs and
+   * incremental passes of one owner take turns.
+   */
+  async lockOwner(): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facecloud.clustering:${this.ownerId}`]);
+  }
+
+  /** One of the owner's runs; undefined for another owner's id. */
+  async get(runId: string): Promise<ClusteringRun | undefined> {
+    const result = await this.db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM clustering_runs WHERE owner_id = $1 AND id = $2`, [
+      this.ownerId,
+      runId,
+    ]);
+    return result.rows[0] ? toRun(result.rows[0]) : undefined;
+  }
+
+  async finish(runId: string, result: ClusteringRunResult): Promise<void> {
+    await this.db.query(
+      `UPDATE clustering_runs SET status = 'done', finished_at = now(), face_count = $3, person_count = $4,
+         noise_count = $5, claimed_until = NULL WHERE owner_id = $1 AND id = $2`,
+      [this.ownerId, runId, result.faceCount, result.personCount, result.noiseCount],
+    );
+  }
+
+  async fail(runId: string, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = $3, claimed_until = NULL
+       WHERE owner_id = $1 AND id = $2`,
+      [this.ownerId, runId, error],
+    );
+  }
+
+  /**
+   * Records that an owner's faces changed (a photo processed or deleted). Several workers
+   * store one owner's photos at once: the time is the statement's, not the transaction's
+   * start (a store that began before a run was claimed and wrote its change after the claim
+   * counts as a change after that run), and it never moves back, whichever writer commits last.
+   */
+  async markLibraryChanged(): Promise<void> {
+    await this.db.query(
+      `INSERT INTO library_changes (owner_id, changed_at) VALUES ($1, clock_timestamp())
+       ON CONFLICT (owner_id) DO UPDATE SET changed_at = greatest(library_changes.changed_at, excluded.changed_at)`,
+      [this.ownerId],
+    );
+  }
+}
+
+/** Runs across owners: claiming them (and taking back lost ones), and the schedule. */
+export class ClusteringRunQueue {
+  constructor(private readonly db: Queryable) {}
 
   /**
    * Claims the oldest queued run (or the given one) whose owner has no run in progress, with
    * a lease, for `holder` (a ClaimHolder's number; `claimer` names the process for people);
    * concurrent claimers skip each other's rows. Undefined when there is none.
    */
-  async claim(
-    db: Queryable,
-    claimer: string,
-    holder: number,
-    leaseSeconds: number,
-    runId?: string,
-  ): Promise<ClusteringRun | undefined> {
-    const result = await db.query<RunRow>(
+  async claim(claimer: string, holder: number, leaseSeconds: number, runId?: string): Promise<ClusteringRun | undefined> {
+    const result = await this.db.query<RunRow>(
       `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1, ${leaseSql('$4', '$2')}
        WHERE r.id = (
          SELECT q.id FROM clustering_runs q
@@ -111,8 +158,8 @@ export class ClusteringRunRepository {
    * joins the one queued), so the work starts again instead of blocking the owner's next
    * runs. Returns how many were given up.
    */
-  async requeueLost(db: Queryable): Promise<number> {
-    const result = await db.query<{ lost: number }>(
+  async requeueLost(): Promise<number> {
+    const result = await this.db.query<{ lost: number }>(
       `WITH lost AS (
          UPDATE clustering_runs SET status = 'failed', finished_at = now(), claimed_until = NULL,
            error = 'its clusterer stopped before the run finished; queued again'
@@ -127,55 +174,9 @@ export class ClusteringRunRepository {
     return result.rows[0].lost;
   }
 
-  /**
-   * One clustering writer per owner at a time, until the transaction ends: runs and
-   * incremental passes of one owner take turns.
-   */
-  async lockOwner(db: Queryable, ownerId: string): Promise<void> {
-    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facecloud.clustering:${ownerId}`]);
-  }
-
-  async finish(db: Queryable, runId: string, result: ClusteringRunResult): Promise<void> {
-    await db.query(
-      `UPDATE clustering_runs SET status = 'done', finished_at = now(), face_count = $2, person_count = $3,
-         noise_count = $4, claimed_until = NULL WHERE id = $1`,
-      [runId, result.faceCount, result.personCount, result.noiseCount],
-    );
-  }
-
-  async fail(db: Queryable, runId: string, error: string): Promise<void> {
-    await db.query(
-      `UPDATE clustering_runs SET status = 'failed', finished_at = now(), error = $2, claimed_until = NULL WHERE id = $1`,
-      [runId, error],
-    );
-  }
-
-  /** One of the owner's runs; undefined for another owner's id. */
-  async get(db: Queryable, ownerId: string, runId: string): Promise<ClusteringRun | undefined> {
-    const result = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM clustering_runs WHERE id = $1 AND owner_id = $2`, [
-      runId,
-      ownerId,
-    ]);
-    return result.rows[0] ? toRun(result.rows[0]) : undefined;
-  }
-
-  /**
-   * Records that an owner's faces changed (a photo processed or deleted). Several workers
-   * store one owner's photos at once: the time is the statement's, not the transaction's
-   * start (a store that began before a run was claimed and wrote its change after the claim
-   * counts as a change after that run), and it never moves back, whichever writer commits last.
-   */
-  async markLibraryChanged(db: Queryable, ownerId: string): Promise<void> {
-    await db.query(
-      `INSERT INTO library_changes (owner_id, changed_at) VALUES ($1, clock_timestamp())
-       ON CONFLICT (owner_id) DO UPDATE SET changed_at = greatest(library_changes.changed_at, excluded.changed_at)`,
-      [ownerId],
-    );
-  }
-
   /** Owners whose faces changed after their last finished run started (whatever the schedule says). */
-  async ownersNeedingRun(db: Queryable): Promise<string[]> {
-    const result = await db.query<{ owner_id: string }>(
+  async ownersNeedingRun(): Promise<string[]> {
+    const result = await this.db.query<{ owner_id: string }>(
       `WITH last_run AS (
          SELECT owner_id, max(started_at) AS started_at FROM clustering_runs WHERE status = 'done' GROUP BY owner_id)
        SELECT c.owner_id FROM library_changes c LEFT JOIN last_run r ON r.owner_id = c.owner_id
@@ -190,8 +191,8 @@ export class ClusteringRunRepository {
    * finished run, no run of theirs is queued or running, and either they never had a run,
    * or enough new faces arrived (see RunSchedule), or the last run is older than the delay.
    */
-  async ownersDueForRun(db: Queryable, schedule: RunSchedule): Promise<string[]> {
-    const result = await db.query<{ owner_id: string }>(
+  async ownersDueForRun(schedule: RunSchedule): Promise<string[]> {
+    const result = await this.db.query<{ owner_id: string }>(
       `WITH last_run AS (
          SELECT DISTINCT ON (owner_id) owner_id, started_at, face_count FROM clustering_runs
          WHERE status = 'done' ORDER BY owner_id, started_at DESC)

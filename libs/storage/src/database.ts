@@ -162,6 +162,17 @@ export async function restoreEmbeddedDatabase(dir: string, backup: Blob, whileLo
 export type Queryable = Pick<Pool, 'query'> | PoolClient;
 
 /**
+ * A repository bound to one owner (see Repositories.forOwner): every query it runs is limited
+ * to `ownerId`'s rows, so no call can forget the owner or pass another's.
+ */
+export abstract class OwnerScoped {
+  constructor(
+    protected readonly db: Queryable,
+    protected readonly ownerId: string,
+  ) {}
+}
+
+/**
  * Runs `work` in one transaction on a dedicated client. Inside it, use the client given,
  * never the pool: with PGlite's single connection that would wait forever.
  */

@@ -1,4 +1,4 @@
-import type { Queryable } from './database';
+import { OwnerScoped, type Queryable } from './database';
 import { parseVector, toVectorParam, vectorFromSend } from './vector';
 
 export interface FaceBox {
@@ -8,7 +8,6 @@ export interface FaceBox {
   height: number;
 }
 
-/** `face` takes part in clustering; `blurry` and `trash` are kept but left out. */
 /** What the pipeline made of a detection, or 'not_face' when the user said so. */
 export type FaceKind = 'face' | 'blurry' | 'trash' | 'not_face';
 
@@ -30,14 +29,37 @@ export interface NewFace extends FaceQuality {
   thumbnailJpeg: Buffer;
 }
 
-export interface Face extends FaceQuality {
+export type FaceAssignedBy = 'cluster' | 'user';
+
+/** A detection with the person it belongs to, as the people API shows it. */
+export interface FaceRecord {
   id: string;
+  personId: string | null;
+  personName: string | null;
   photoId: string;
-  faceIndex: number;
   box: FaceBox;
   landmarks: Array<{ x: number; y: number }>;
   detectionScore: number;
+  quality: number;
+  kind: FaceKind;
+  assignedBy: FaceAssignedBy;
+}
+
+/** Position after the last face of a person's page: best quality first. */
+export interface FaceCursor {
+  quality: number;
+  id: string;
+}
+
+/** A face as a merge or move needs it: where it is and how good it is. */
+export interface FacePlacement {
+  id: string;
+  photoId: string;
   personId: string | null;
+  quality: number;
+  detectionScore: number;
+  assignedBy: FaceAssignedBy;
+  kind: FaceKind;
 }
 
 export interface FaceEmbedding {
@@ -45,17 +67,8 @@ export interface FaceEmbedding {
   photoId: string;
   personId: string | null;
   /** 'user': the user placed or confirmed the face with its person; clustering keeps it there. */
-  assignedBy: 'cluster' | 'user';
-  quality: number;
+  assignedBy: FaceAssignedBy;
   embedding: Float32Array;
-}
-
-/** A face's clustering-relevant state, compared before a run writes (user decisions in between). */
-export interface FacePlacementState {
-  id: string;
-  personId: string | null;
-  assignedBy: 'cluster' | 'user';
-  kind: FaceKind;
 }
 
 /** One of a face's nearest faces assigned to a person (same owner). */
@@ -80,57 +93,79 @@ export interface NearestOptions {
   iterativeScan: boolean;
 }
 
-interface FaceRow {
+/** The landmarks column (x1, y1, ..., x5, y5) as points. */
+function landmarkPoints(flat: readonly number[]): Array<{ x: number; y: number }> {
+  const points = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) points.push({ x: flat[i], y: flat[i + 1] });
+  return points;
+}
+
+const recordColumns = `f.id, f.person_id, p.name AS person_name, f.photo_id, f.box_x, f.box_y, f.box_width, f.box_height,
+  f.landmarks, f.detection_score, f.quality, f.kind, f.assigned_by`;
+
+interface RecordRow {
   id: string;
+  person_id: string | null;
+  person_name: string | null;
   photo_id: string;
-  face_index: number;
   box_x: number;
   box_y: number;
   box_width: number;
   box_height: number;
   landmarks: number[];
   detection_score: number;
-  person_id: string | null;
-  kind: FaceKind;
   quality: number;
-  sharpness: number | null;
-  trash_similarity: number | null;
+  kind: FaceKind;
+  assigned_by: FaceAssignedBy;
 }
 
-/** The landmarks column (x1, y1, ..., x5, y5) as points. */
-export function landmarkPoints(flat: readonly number[]): Array<{ x: number; y: number }> {
-  const points = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) points.push({ x: flat[i], y: flat[i + 1] });
-  return points;
+const toRecord = (row: RecordRow): FaceRecord => ({
+  id: row.id,
+  personId: row.person_id,
+  personName: row.person_name,
+  photoId: row.photo_id,
+  box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
+  landmarks: landmarkPoints(row.landmarks),
+  detectionScore: row.detection_score,
+  quality: row.quality,
+  kind: row.kind,
+  assignedBy: row.assigned_by,
+});
+
+const placementColumns = 'id, photo_id, person_id, quality, detection_score, assigned_by, kind';
+
+interface PlacementRow {
+  id: string;
+  photo_id: string;
+  person_id: string | null;
+  quality: number;
+  detection_score: number;
+  assigned_by: FaceAssignedBy;
+  kind: FaceKind;
 }
 
-function toFace(row: FaceRow): Face {
-  return {
-    id: row.id,
-    photoId: row.photo_id,
-    faceIndex: row.face_index,
-    box: { x: row.box_x, y: row.box_y, width: row.box_width, height: row.box_height },
-    landmarks: landmarkPoints(row.landmarks),
-    detectionScore: row.detection_score,
-    personId: row.person_id,
-    kind: row.kind,
-    quality: row.quality,
-    sharpness: row.sharpness,
-    trashSimilarity: row.trash_similarity,
-  };
-}
+const toPlacement = (row: PlacementRow): FacePlacement => ({
+  id: row.id,
+  photoId: row.photo_id,
+  personId: row.person_id,
+  quality: row.quality,
+  detectionScore: row.detection_score,
+  assignedBy: row.assigned_by,
+  kind: row.kind,
+});
 
-export class FaceRepository {
+/** The faces and face_embeddings tables, bound to one owner. */
+export class FaceRepository extends OwnerScoped {
   /**
    * Replaces every face of a photo. Run inside the transaction that marks the photo done,
    * so a redelivered job rewrites the same faces instead of adding a second copy.
    */
-  async replaceForPhoto(db: Queryable, photoId: string, ownerId: string, faces: NewFace[]): Promise<string[]> {
-    await db.query('DELETE FROM faces WHERE photo_id = $1', [photoId]);
+  async replaceForPhoto(photoId: string, faces: NewFace[]): Promise<string[]> {
+    await this.db.query('DELETE FROM faces WHERE owner_id = $1 AND photo_id = $2', [this.ownerId, photoId]);
     const ids: string[] = [];
     for (const [faceIndex, face] of faces.entries()) {
       // The embedding goes to its own table (migration 0008) in the same statement.
-      const result = await db.query<{ id: string }>(
+      const result = await this.db.query<{ id: string }>(
         `WITH face AS (
            INSERT INTO faces (owner_id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks,
              detection_score, embedding_model, thumbnail_jpeg, kind, quality, sharpness, trash_similarity)
@@ -139,7 +174,7 @@ export class FaceRepository {
          INSERT INTO face_embeddings (face_id, owner_id, embedding) SELECT id, $1, $10 FROM face
          RETURNING face_id AS id`,
         [
-          ownerId,
+          this.ownerId,
           photoId,
           faceIndex,
           face.box.x,
@@ -162,19 +197,9 @@ export class FaceRepository {
     return ids;
   }
 
-  async listForPhoto(db: Queryable, photoId: string): Promise<Face[]> {
-    const result = await db.query<FaceRow>(
-      `SELECT id, photo_id, face_index, box_x, box_y, box_width, box_height, landmarks, detection_score, person_id,
-              kind, quality, sharpness, trash_similarity
-       FROM faces WHERE photo_id = $1 ORDER BY face_index`,
-      [photoId],
-    );
-    return result.rows.map(toFace);
-  }
-
   /** The owner's clusterable faces (kind `face`) with embeddings and placement, in a stable order. */
-  async listEmbeddings(db: Queryable, ownerId: string): Promise<FaceEmbedding[]> {
-    const result = await db.query<{
+  async listEmbeddings(): Promise<FaceEmbedding[]> {
+    const result = await this.db.query<{
       id: string;
       photo_id: string;
       person_id: string | null;
@@ -185,7 +210,7 @@ export class FaceRepository {
       `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, f.quality, vector_send(e.embedding) AS embedding
        FROM faces f JOIN face_embeddings e ON e.face_id = f.id
        WHERE f.owner_id = $1 AND f.kind = 'face' ORDER BY f.created_at, f.photo_id, f.face_index`,
-      [ownerId],
+      [this.ownerId],
     );
     return result.rows.map((row) => ({
       id: row.id,
@@ -197,73 +222,165 @@ export class FaceRepository {
     }));
   }
 
-  /**
-   * Locks the given faces of the owner (until the transaction ends) and returns their
-   * placement, so a clustering run can see whether the user changed anything since it read
-   * them; the people API locks the same rows, so decisions wait for the run's write or
-   * come before it.
-   */
-  async lockPlacements(db: Queryable, ownerId: string, faceIds: string[]): Promise<FacePlacementState[]> {
-    const result = await db.query<{ id: string; person_id: string | null; assigned_by: 'cluster' | 'user'; kind: FaceKind }>(
-      `SELECT id, person_id, assigned_by, kind FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
-      [ownerId, faceIds],
+  /** A page of a person's faces, best quality first. */
+  async listOfPerson(personId: string, page: { limit: number; after?: FaceCursor }): Promise<FaceRecord[]> {
+    const params: unknown[] = [this.ownerId, personId, page.limit];
+    let after = '';
+    if (page.after) {
+      params.push(-page.after.quality, page.after.id);
+      after = 'AND (-f.quality, f.id) > ($4::real, $5::uuid)';
+    }
+    const result = await this.db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM faces f JOIN persons p ON p.id = f.person_id
+       WHERE f.owner_id = $1 AND f.person_id = $2 ${after}
+       ORDER BY -f.quality, f.id LIMIT $3`,
+      params,
     );
-    return result.rows.map((row) => ({ id: row.id, personId: row.person_id, assignedBy: row.assigned_by, kind: row.kind }));
+    return result.rows.map(toRecord);
+  }
+
+  /** Every face of a photo, in detection order, with the names of their persons. */
+  async listOfPhoto(photoId: string): Promise<FaceRecord[]> {
+    const result = await this.db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM faces f LEFT JOIN persons p ON p.id = f.person_id
+       WHERE f.owner_id = $1 AND f.photo_id = $2 ORDER BY f.face_index`,
+      [this.ownerId, photoId],
+    );
+    return result.rows.map(toRecord);
+  }
+
+  async find(faceId: string): Promise<FaceRecord | undefined> {
+    const result = await this.db.query<RecordRow>(
+      `SELECT ${recordColumns} FROM faces f LEFT JOIN persons p ON p.id = f.person_id WHERE f.owner_id = $1 AND f.id = $2`,
+      [this.ownerId, faceId],
+    );
+    return result.rows[0] && toRecord(result.rows[0]);
+  }
+
+  /** Whether the owner has this face; cheap (no thumbnail read), for conditional requests. */
+  async exists(faceId: string): Promise<boolean> {
+    const result = await this.db.query('SELECT 1 FROM faces WHERE owner_id = $1 AND id = $2', [this.ownerId, faceId]);
+    return result.rows.length > 0;
+  }
+
+  /**
+   * Locks the given faces of the owner until the transaction ends (in id order, so lockers
+   * cannot deadlock) and returns their placement; faces of other owners or gone are left
+   * out. A clustering run compares them with what it read; the people API's decisions lock
+   * the same rows, so they wait for a run's write or come before it.
+   */
+  async lock(faceIds: string[]): Promise<FacePlacement[]> {
+    const result = await this.db.query<PlacementRow>(
+      `SELECT ${placementColumns} FROM faces WHERE owner_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [this.ownerId, faceIds],
+    );
+    return result.rows.map(toPlacement);
+  }
+
+  /** Every face of the given persons, locked. */
+  async lockOfPersons(personIds: string[]): Promise<FacePlacement[]> {
+    const result = await this.db.query<PlacementRow>(
+      `SELECT ${placementColumns} FROM faces WHERE owner_id = $1 AND person_id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+      [this.ownerId, personIds],
+    );
+    return result.rows.map(toPlacement);
+  }
+
+  /** Places faces: person (null = none) and who decided. */
+  async assign(faceIds: string[], personId: string | null, assignedBy: FaceAssignedBy): Promise<void> {
+    if (!faceIds.length) return;
+    await this.db.query('UPDATE faces SET person_id = $3, assigned_by = $4 WHERE owner_id = $1 AND id = ANY($2::uuid[])', [
+      this.ownerId,
+      faceIds,
+      personId,
+      assignedBy,
+    ]);
+  }
+
+  /** Marks every face of a person as placed by the user (the user confirmed the whole person). */
+  async confirmAllOf(personId: string): Promise<void> {
+    await this.db.query(`UPDATE faces SET assigned_by = 'user' WHERE owner_id = $1 AND person_id = $2`, [this.ownerId, personId]);
+  }
+
+  async setKind(faceId: string, kind: FaceKind): Promise<void> {
+    await this.db.query('UPDATE faces SET kind = $3 WHERE owner_id = $1 AND id = $2', [this.ownerId, faceId, kind]);
   }
 
   /** Marks faces as looked at by clustering (a run, or an incremental pass). */
-  async markClusterChecked(db: Queryable, ownerId: string, faceIds: string[]): Promise<void> {
-    await db.query('UPDATE faces SET cluster_pending = false WHERE owner_id = $1 AND id = ANY($2::uuid[]) AND cluster_pending', [
-      ownerId,
+  async markClusterChecked(faceIds: string[]): Promise<void> {
+    await this.db.query('UPDATE faces SET cluster_pending = false WHERE owner_id = $1 AND id = ANY($2::uuid[]) AND cluster_pending', [
+      this.ownerId,
       faceIds,
     ]);
   }
 
   /** Clears the pending mark of the owner's faces nothing is left to decide for: placed, or not kind `face`. */
-  async settlePending(db: Queryable, ownerId: string): Promise<void> {
-    await db.query(
+  async settlePending(): Promise<void> {
+    await this.db.query(
       `UPDATE faces SET cluster_pending = false
        WHERE owner_id = $1 AND cluster_pending AND (person_id IS NOT NULL OR kind <> 'face')`,
-      [ownerId],
+      [this.ownerId],
     );
-  }
-
-  /** Owners with faces no clustering step has looked at yet, oldest first. */
-  async ownersWithPendingFaces(db: Queryable, limit: number): Promise<string[]> {
-    const result = await db.query<{ owner_id: string }>(
-      `SELECT owner_id FROM faces WHERE cluster_pending GROUP BY owner_id ORDER BY min(created_at) LIMIT $1`,
-      [limit],
-    );
-    return result.rows.map((row) => row.owner_id);
   }
 
   /** Up to `limit` of the owner's faces waiting for incremental assignment (unassigned, kind `face`). */
-  async listPendingForAssignment(
-    db: Queryable,
-    ownerId: string,
-    limit: number,
-  ): Promise<Array<{ id: string; photoId: string; quality: number }>> {
-    const result = await db.query<{ id: string; photo_id: string; quality: number }>(
+  async listPendingForAssignment(limit: number): Promise<Array<{ id: string; photoId: string; quality: number }>> {
+    const result = await this.db.query<{ id: string; photo_id: string; quality: number }>(
       `SELECT id, photo_id, quality FROM faces WHERE owner_id = $1 AND cluster_pending AND person_id IS NULL AND kind = 'face'
        ORDER BY created_at, id LIMIT $2`,
-      [ownerId, limit],
+      [this.ownerId, limit],
     );
     return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id, quality: row.quality }));
   }
 
+  /** The persons already holding a face of each given photo (one face per person per photo). */
+  async personsOnPhotos(photoIds: string[]): Promise<Map<string, Set<string>>> {
+    const result = await this.db.query<{ photo_id: string; person_id: string }>(
+      `SELECT DISTINCT photo_id, person_id FROM faces
+       WHERE owner_id = $1 AND photo_id = ANY($2::uuid[]) AND person_id IS NOT NULL`,
+      [this.ownerId, photoIds],
+    );
+    const persons = new Map<string, Set<string>>();
+    for (const row of result.rows) {
+      const set = persons.get(row.photo_id);
+      if (set) set.add(row.person_id);
+      else persons.set(row.photo_id, new Set([row.person_id]));
+    }
+    return persons;
+  }
+
+  /**
+   * Incremental assignment between runs: places unassigned faces with persons, unless in the
+   * meantime the face was placed, the person went, the user removed the face from that
+   * person, or the person got another face of the same photo.
+   */
+  async assignByCluster(placements: Array<{ faceId: string; personId: string }>): Promise<number> {
+    if (placements.length === 0) return 0;
+    const result = await this.db.query(
+      `UPDATE faces f SET person_id = a.person_id, assigned_by = 'cluster', cluster_pending = false
+       FROM unnest($2::uuid[], $3::uuid[]) AS a(face_id, person_id)
+       WHERE f.owner_id = $1 AND f.id = a.face_id AND f.person_id IS NULL AND f.kind = 'face'
+         AND EXISTS (SELECT 1 FROM persons p WHERE p.id = a.person_id AND p.owner_id = $1)
+         AND NOT EXISTS (SELECT 1 FROM face_person_exclusions e WHERE e.face_id = f.id AND e.person_id = a.person_id)
+         AND NOT EXISTS (SELECT 1 FROM faces o WHERE o.person_id = a.person_id AND o.photo_id = f.photo_id AND o.id <> f.id)`,
+      [this.ownerId, placements.map((p) => p.faceId), placements.map((p) => p.personId)],
+    );
+    return result.rowCount ?? 0;
+  }
+
   /** How many of the owner's faces are assigned to a person. */
-  async countAssigned(db: Queryable, ownerId: string): Promise<number> {
-    const result = await db.query<{ count: string }>(
+  async countAssigned(): Promise<number> {
+    const result = await this.db.query<{ count: string }>(
       'SELECT count(*) AS count FROM faces WHERE owner_id = $1 AND person_id IS NOT NULL',
-      [ownerId],
+      [this.ownerId],
     );
     return Number(result.rows[0].count);
   }
 
   /** How many clusterable faces (kind `face`) the owner has: the library size a clustering run sees. */
-  async countClusterable(db: Queryable, ownerId: string): Promise<number> {
-    const result = await db.query<{ count: string }>(`SELECT count(*) AS count FROM faces WHERE owner_id = $1 AND kind = 'face'`, [
-      ownerId,
+  async countClusterable(): Promise<number> {
+    const result = await this.db.query<{ count: string }>(`SELECT count(*) AS count FROM faces WHERE owner_id = $1 AND kind = 'face'`, [
+      this.ownerId,
     ]);
     return Number(result.rows[0].count);
   }
@@ -274,12 +391,10 @@ export class FaceRepository {
    * compares; and how many faces the person has. Only the owner's faces and persons are read.
    */
   async meanSimilarityToPersons(
-    db: Queryable,
-    ownerId: string,
     pairs: ReadonlyArray<{ faceId: string; personId: string }>,
   ): Promise<Array<{ faceId: string; personId: string; similarity: number; personFaces: number }>> {
     if (pairs.length === 0) return [];
-    const result = await db.query<{ face_id: string; person_id: string; similarity: number; faces: string }>(
+    const result = await this.db.query<{ face_id: string; person_id: string; similarity: number; faces: string }>(
       `WITH pairs AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS p(face_id, person_id)),
        means AS (
          SELECT f.person_id, avg(e.embedding) AS mean, count(*) AS faces
@@ -290,7 +405,7 @@ export class FaceRepository {
        FROM pairs p
        JOIN face_embeddings q ON q.face_id = p.face_id AND q.owner_id = $1
        JOIN means m ON m.person_id = p.person_id`,
-      [ownerId, pairs.map((pair) => pair.faceId), pairs.map((pair) => pair.personId)],
+      [this.ownerId, pairs.map((pair) => pair.faceId), pairs.map((pair) => pair.personId)],
     );
     return result.rows.map((row) => ({
       faceId: row.face_id,
@@ -300,23 +415,12 @@ export class FaceRepository {
     }));
   }
 
-  /** The installed pgvector version, e.g. "0.8.0". */
-  async pgvectorVersion(db: Queryable): Promise<string> {
-    const result = await db.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
-    return result.rows[0]?.extversion ?? '0';
-  }
-
   /**
    * For each given face of the owner, its nearest faces of the same owner that are assigned
    * to a person (kind `face`), most similar first. Never looks at another owner's faces.
    * With `exact: false` and `iterativeScan`, call inside a transaction (SET LOCAL).
    */
-  async nearestAssigned(
-    db: Queryable,
-    ownerId: string,
-    faceIds: string[],
-    options: NearestOptions,
-  ): Promise<Map<string, AssignedNeighbour[]>> {
+  async nearestAssigned(faceIds: string[], options: NearestOptions): Promise<Map<string, AssignedNeighbour[]>> {
     const byFace = new Map<string, AssignedNeighbour[]>(faceIds.map((id) => [id, []]));
     type Row = { query_id: string; id: string; person_id: string; photo_id: string; similarity: number };
     const collect = (rows: Row[]) => {
@@ -326,7 +430,7 @@ export class FaceRepository {
     };
     if (options.exact) {
       // "+ 0" keeps the planner off the HNSW index: an exact scan over this owner's faces only.
-      const result = await db.query<Row>(
+      const result = await this.db.query<Row>(
         `SELECT q.face_id AS query_id, n.id, n.person_id, n.photo_id, n.similarity
          FROM face_embeddings q CROSS JOIN LATERAL (
            SELECT f.id, f.person_id, f.photo_id, 1 - (e.embedding <=> q.embedding) AS similarity
@@ -335,37 +439,57 @@ export class FaceRepository {
            ORDER BY (e.embedding <=> q.embedding) + 0, f.id LIMIT $3) n
          WHERE q.owner_id = $1 AND q.face_id = ANY($2::uuid[])
          ORDER BY q.face_id, n.similarity DESC`,
-        [ownerId, faceIds, options.neighbours],
+        [this.ownerId, faceIds, options.neighbours],
       );
       collect(result.rows);
       return byFace;
     }
     if (options.iterativeScan) {
-      await db.query("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)");
-      await db.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(Math.max(40, options.neighbours * 4))]);
+      await this.db.query("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)");
+      await this.db.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(Math.max(40, options.neighbours * 4))]);
     }
-    const embeddings = await db.query<{ id: string; embedding: string }>(
+    const embeddings = await this.db.query<{ id: string; embedding: string }>(
       `SELECT face_id AS id, embedding::text AS embedding FROM face_embeddings WHERE owner_id = $1 AND face_id = ANY($2::uuid[])`,
-      [ownerId, faceIds],
+      [this.ownerId, faceIds],
     );
     for (const row of embeddings.rows) {
-      const result = await db.query<Row>(
+      const result = await this.db.query<Row>(
         `SELECT $2::uuid AS query_id, f.id, f.person_id, f.photo_id, 1 - (e.embedding <=> $3) AS similarity
          FROM face_embeddings e JOIN faces f ON f.id = e.face_id
          WHERE e.owner_id = $1 AND f.person_id IS NOT NULL AND f.kind = 'face' AND f.id <> $2::uuid
          ORDER BY e.embedding <=> $3 LIMIT $4`,
-        [ownerId, row.id, toVectorParam(parseVector(row.embedding)), options.neighbours],
+        [this.ownerId, row.id, toVectorParam(parseVector(row.embedding)), options.neighbours],
       );
       collect(result.rows);
     }
     return byFace;
   }
 
-  async getThumbnail(db: Queryable, faceId: string, ownerId: string): Promise<Buffer | undefined> {
-    const result = await db.query<{ thumbnail_jpeg: Buffer }>(
-      'SELECT thumbnail_jpeg FROM faces WHERE id = $1 AND owner_id = $2',
-      [faceId, ownerId],
-    );
+  async thumbnail(faceId: string): Promise<Buffer | undefined> {
+    const result = await this.db.query<{ thumbnail_jpeg: Buffer }>('SELECT thumbnail_jpeg FROM faces WHERE owner_id = $1 AND id = $2', [
+      this.ownerId,
+      faceId,
+    ]);
     return result.rows[0]?.thumbnail_jpeg;
+  }
+}
+
+/** Face queries across owners: which owners have work for clustering, and the vector extension. */
+export class AllFaces {
+  constructor(private readonly db: Queryable) {}
+
+  /** Owners with faces no clustering step has looked at yet, oldest first. */
+  async ownersWithPendingFaces(limit: number): Promise<string[]> {
+    const result = await this.db.query<{ owner_id: string }>(
+      `SELECT owner_id FROM faces WHERE cluster_pending GROUP BY owner_id ORDER BY min(created_at) LIMIT $1`,
+      [limit],
+    );
+    return result.rows.map((row) => row.owner_id);
+  }
+
+  /** The installed pgvector version, e.g. "0.8.0". */
+  async pgvectorVersion(): Promise<string> {
+    const result = await this.db.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
+    return result.rows[0]?.extversion ?? '0';
   }
 }

@@ -2,14 +2,9 @@ import { Global, Inject, Logger, Module, type OnApplicationShutdown, type OnModu
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { LocalBlobStore } from './blob-store';
-import { ClusteringRunRepository } from './clustering-runs.repository';
-import { DeadLetterRepository } from './dead-letters.repository';
 import { openDatabase, type Database } from './database';
-import { FaceRepository } from './faces.repository';
-import { IngestJobRepository } from './ingest-jobs.repository';
 import { runMigrations } from './migrate';
-import { PersonRepository } from './persons.repository';
-import { PhotoRepository } from './photos.repository';
+import { Repositories } from './repositories';
 
 export const DATABASE = Symbol('DATABASE');
 export const BLOB_STORE = Symbol('BLOB_STORE');
@@ -52,23 +47,14 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-const repositories = [
-  PhotoRepository,
-  FaceRepository,
-  PersonRepository,
-  IngestJobRepository,
-  ClusteringRunRepository,
-  DeadLetterRepository,
-];
-
 @Global()
 @Module({
   providers: [
     { provide: DATABASE, inject: [APP_CONFIG], useFactory: openDatabaseFromConfig },
     { provide: BLOB_STORE, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new LocalBlobStore(blobDirFromConfig(config)) },
     DatabaseLifecycle,
-    ...repositories,
+    Repositories,
   ],
-  exports: [DATABASE, BLOB_STORE, ...repositories],
+  exports: [DATABASE, BLOB_STORE, Repositories],
 })
 export class StorageModule {}

@@ -1,13 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { openDatabase, withTransaction, type Database } from './database';
+import { openDatabase, withTransaction, type Database, type Queryable } from './database';
 import { runMigrations } from './migrate';
 import { toVectorParam } from './vector';
-import { FaceRepository, type NewFace } from './faces.repository';
-import { IngestJobRepository } from './ingest-jobs.repository';
-import { PersonRepository } from './persons.repository';
-import { PhotoRepository } from './photos.repository';
+import type { NewFace } from './faces.repository';
+import { Repositories } from './repositories';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 
 function unitVector(seed: number): Float32Array {
@@ -47,11 +45,9 @@ const engines: Array<{ name: string; open: () => Promise<{ database: Database; c
 for (const engine of engines) describe(`storage on ${engine.name}`, () => {
   let database: Database;
   let cleanup: (() => Promise<void>) | undefined;
-  const photos = new PhotoRepository();
-  const faces = new FaceRepository();
-  const persons = new PersonRepository();
-  const jobs = new IngestJobRepository();
   const owner = `owner-${randomUUID()}`;
+  const of = (ownerId = owner, db: Queryable = database.pool) => new Repositories().forOwner(db, ownerId);
+  const jobQueue = () => new Repositories().acrossOwners(database.pool).jobs;
 
   before(async () => {
     ({ database, cleanup } = await engine.open());
@@ -69,9 +65,9 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
 
   test('the same bytes for the same owner are one photo; another owner gets their own', async () => {
     const sha256 = 'a'.repeat(64);
-    const first = await photos.insertOrFind(database.pool, { ownerId: owner, sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'x.jpg' });
-    const again = await photos.insertOrFind(database.pool, { ownerId: owner, sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'y.jpg' });
-    const other = await photos.insertOrFind(database.pool, { ownerId: `${owner}-b`, sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'x.jpg' });
+    const first = await of().photos.insertOrFind({ sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'x.jpg' });
+    const again = await of().photos.insertOrFind({ sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'y.jpg' });
+    const other = await of(`${owner}-b`).photos.insertOrFind({ sha256, byteSize: 10, contentType: 'image/jpeg', originalName: 'x.jpg' });
     assert.equal(first.created, true);
     assert.equal(again.created, false);
     assert.equal(again.photo.id, first.photo.id);
@@ -79,45 +75,47 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
   });
 
   test('faces round-trip with their embeddings, and replacing them is idempotent', async () => {
-    const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'b'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    const { photo } = await of().photos.insertOrFind({ sha256: 'b'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
     for (let round = 0; round < 2; round++) {
       await withTransaction(database.pool, async (client) => {
-        await faces.replaceForPhoto(client, photo.id, owner, [face(1), face(2)]);
-        await photos.markDone(client, photo.id, { width: 100, height: 80, faceCount: 2, pipelineVersion: 'test', processedBy: 'test-worker' });
+        const { faces, photos } = of(owner, client);
+        await faces.replaceForPhoto(photo.id, [face(1), face(2)]);
+        await photos.markDone(photo.id, { width: 100, height: 80, faceCount: 2, pipelineVersion: 'test', processedBy: 'test-worker' });
       });
     }
-    const stored = await faces.listForPhoto(database.pool, photo.id);
+    const stored = await of().faces.listOfPhoto(photo.id);
     assert.equal(stored.length, 2);
-    const done = await photos.findById(database.pool, photo.id);
+    const done = await of().photos.find(photo.id);
     assert.deepEqual([done?.status, done?.processCount, done?.pipelineVersion], ['done', 2, 'test']);
+    assert.equal(await of('someone-else').photos.find(photo.id), undefined, "another owner's handle does not see it");
     assert.deepEqual(stored[1].landmarks[4], { x: 5, y: 10 });
-    const embeddings = await faces.listEmbeddings(database.pool, owner);
+    const embeddings = await of().faces.listEmbeddings();
     assert.equal(embeddings.length, 2);
     embeddings.forEach((stored, i) => {
       const expected = unitVector(i + 1);
       const maxDiff = Math.max(...stored.embedding.map((value, k) => Math.abs(value - expected[k])));
       assert.ok(maxDiff < 1e-6, `embedding ${i} changed by ${maxDiff}`);
     });
-    const thumbnail = await faces.getThumbnail(database.pool, stored[0].id, owner);
+    const thumbnail = await of().faces.thumbnail(stored[0].id);
     assert.deepEqual(thumbnail, Buffer.from([0xff, 0xd8, 1]));
-    assert.equal(await faces.getThumbnail(database.pool, stored[0].id, 'someone-else'), undefined);
+    assert.equal(await of('someone-else').faces.thumbnail(stored[0].id), undefined);
 
-    const [personId] = await persons.applyAssignments(database.pool, owner, [{ personId: null, faceIds: stored.map((f) => f.id) }]);
-    const listed = await persons.listWithCounts(database.pool, owner);
-    assert.deepEqual(listed.map((p) => [p.id, p.faceCount, p.photoCount]), [[personId, 2, 1]]);
-    assert.equal(listed[0].coverFaceId, stored[1].id, 'the higher-quality face is the cover');
+    const [personId] = await of().persons.applyAssignments([{ personId: null, faceIds: stored.map((f) => f.id) }]);
+    const person = await of().persons.find(personId);
+    assert.equal(person?.faceCount, 2);
+    assert.equal(person?.coverFaceId, stored[1].id, 'the higher-quality face is the cover');
   });
 
   test('blurry and trash faces are kept but not clustered', async () => {
-    const { photo } = await photos.insertOrFind(database.pool, { ownerId: `${owner}-q`, sha256: 'e'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
-    await faces.replaceForPhoto(database.pool, photo.id, `${owner}-q`, [face(1), { ...face(2), kind: 'blurry' }, { ...face(3), kind: 'trash' }]);
-    assert.deepEqual((await faces.listForPhoto(database.pool, photo.id)).map((f) => f.kind), ['face', 'blurry', 'trash']);
-    assert.equal((await faces.listEmbeddings(database.pool, `${owner}-q`)).length, 1);
+    const { photo } = await of(`${owner}-q`).photos.insertOrFind({ sha256: 'e'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    await of(`${owner}-q`).faces.replaceForPhoto(photo.id, [face(1), { ...face(2), kind: 'blurry' }, { ...face(3), kind: 'trash' }]);
+    assert.deepEqual((await of(`${owner}-q`).faces.listOfPhoto(photo.id)).map((f) => f.kind), ['face', 'blurry', 'trash']);
+    assert.equal((await of(`${owner}-q`).faces.listEmbeddings()).length, 1);
   });
 
   test('kNN over the HNSW index finds the nearest face of the owner', async () => {
-    const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'd'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
-    await faces.replaceForPhoto(database.pool, photo.id, owner, [face(10), face(20), face(30)]);
+    const { photo } = await of().photos.insertOrFind({ sha256: 'd'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    await of().faces.replaceForPhoto(photo.id, [face(10), face(20), face(30)]);
     const { rows } = await database.pool.query<{ box_x: number }>(
       `SELECT f.box_x FROM face_embeddings e JOIN faces f ON f.id = e.face_id
        WHERE e.owner_id = $1 ORDER BY e.embedding <=> $2 LIMIT 1`,
@@ -127,17 +125,17 @@ for (const engine of engines) describe(`storage on ${engine.name}`, () => {
   });
 
   test('a claimed job is leased: not handed out twice until released', async () => {
-    const { photo } = await photos.insertOrFind(database.pool, { ownerId: owner, sha256: 'c'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
-    await jobs.enqueue(database.pool, photo.id, owner);
+    const { photo } = await of().photos.insertOrFind({ sha256: 'c'.repeat(64), byteSize: 1, contentType: 'image/png', originalName: null });
+    await of().jobs.enqueue(photo.id);
     const holder = await database.claims.holderKey();
-    const [claimed] = await jobs.claim(database.pool, 10, 60, holder);
+    const [claimed] = await jobQueue().claim(10, 60, holder);
     assert.equal(claimed.photoId, photo.id);
     assert.equal(claimed.attempt, 1);
-    assert.deepEqual(await jobs.claim(database.pool, 10, 60, holder), []);
-    await jobs.retryLater(database.pool, claimed.id, 0, 'transient');
-    const [again] = await jobs.claim(database.pool, 10, 60, holder);
+    assert.deepEqual(await jobQueue().claim(10, 60, holder), []);
+    await jobQueue().retryLater(claimed.id, 0, 'transient');
+    const [again] = await jobQueue().claim(10, 60, holder);
     assert.equal(again.attempt, 2);
-    await jobs.complete(database.pool, again.id);
-    assert.equal(await jobs.count(database.pool), 0);
+    await jobQueue().complete(again.id);
+    assert.equal(await jobQueue().count(), 0);
   });
 });

@@ -57,11 +57,16 @@ const toToken = (row: TokenRow): ApiToken => ({
 
 const tokenColumns = 'id, user_id, kind, name, created_at, last_used_at, expires_at';
 
-/** Users and their credentials (API tokens and browser sessions, stored as SHA-256). */
+/**
+ * Users and their credentials (API tokens and browser sessions, stored as SHA-256): across
+ * owners by nature, since a credential is checked before anyone is known.
+ */
 export class UserRepository {
+  constructor(private readonly db: Queryable) {}
+
   /** Creates the user; false if the id is taken. */
-  async create(db: Queryable, id: string, passwordHash: string | null): Promise<boolean> {
-    const result = await db.query('INSERT INTO users (id, password_hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
+  async create(id: string, passwordHash: string | null): Promise<boolean> {
+    const result = await this.db.query('INSERT INTO users (id, password_hash) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [
       id,
       passwordHash,
     ]);
@@ -72,8 +77,8 @@ export class UserRepository {
    * Creates the user only if there is no user at all (first start); false otherwise. One
    * statement, so processes starting together create it at most once.
    */
-  async createIfNoUsers(db: Queryable, id: string, passwordHash: string): Promise<boolean> {
-    const result = await db.query(
+  async createIfNoUsers(id: string, passwordHash: string): Promise<boolean> {
+    const result = await this.db.query(
       `INSERT INTO users (id, password_hash) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM users)
        ON CONFLICT (id) DO NOTHING`,
       [id, passwordHash],
@@ -81,23 +86,23 @@ export class UserRepository {
     return result.rowCount === 1;
   }
 
-  async findById(db: Queryable, id: string): Promise<User | undefined> {
-    const result = await db.query<UserRow>('SELECT id, password_hash, created_at FROM users WHERE id = $1', [id]);
+  async findById(id: string): Promise<User | undefined> {
+    const result = await this.db.query<UserRow>('SELECT id, password_hash, created_at FROM users WHERE id = $1', [id]);
     return result.rows[0] && toUser(result.rows[0]);
   }
 
-  async list(db: Queryable): Promise<User[]> {
-    const result = await db.query<UserRow>('SELECT id, password_hash, created_at FROM users ORDER BY id');
+  async list(): Promise<User[]> {
+    const result = await this.db.query<UserRow>('SELECT id, password_hash, created_at FROM users ORDER BY id');
     return result.rows.map(toUser);
   }
 
-  async setPasswordHash(db: Queryable, id: string, passwordHash: string): Promise<boolean> {
-    const result = await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+  async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    const result = await this.db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
     return result.rowCount === 1;
   }
 
-  async insertToken(db: Queryable, token: NewToken): Promise<ApiToken> {
-    const result = await db.query<TokenRow>(
+  async insertToken(token: NewToken): Promise<ApiToken> {
+    const result = await this.db.query<TokenRow>(
       `INSERT INTO api_tokens (user_id, kind, name, token_sha256, expires_at) VALUES ($1, $2, $3, $4, $5)
        RETURNING ${tokenColumns}`,
       [token.userId, token.kind, token.name, token.tokenSha256, token.expiresAt],
@@ -109,8 +114,8 @@ export class UserRepository {
    * The unexpired credential with this hash. Marks it used at most every 5 minutes, so a busy
    * client does not turn every request into a write on one row.
    */
-  async findValidToken(db: Queryable, tokenSha256: string): Promise<ApiToken | undefined> {
-    const result = await db.query<TokenRow>(
+  async findValidToken(tokenSha256: string): Promise<ApiToken | undefined> {
+    const result = await this.db.query<TokenRow>(
       `WITH found AS (
          SELECT ${tokenColumns} FROM api_tokens
          WHERE token_sha256 = $1 AND (expires_at IS NULL OR expires_at > now())
@@ -125,8 +130,8 @@ export class UserRepository {
     return result.rows[0] && toToken(result.rows[0]);
   }
 
-  async listTokens(db: Queryable, userId?: string): Promise<ApiToken[]> {
-    const result = await db.query<TokenRow>(
+  async listTokens(userId?: string): Promise<ApiToken[]> {
+    const result = await this.db.query<TokenRow>(
       `SELECT ${tokenColumns} FROM api_tokens WHERE ($1::text IS NULL OR user_id = $1) ORDER BY user_id, created_at`,
       [userId ?? null],
     );
@@ -134,20 +139,20 @@ export class UserRepository {
   }
 
   /** Deletes the token by id; false if there was none. */
-  async deleteToken(db: Queryable, id: string): Promise<boolean> {
-    const result = await db.query('DELETE FROM api_tokens WHERE id = $1', [id]);
+  async deleteToken(id: string): Promise<boolean> {
+    const result = await this.db.query('DELETE FROM api_tokens WHERE id = $1', [id]);
     return result.rowCount === 1;
   }
 
   /** Deletes the credential with this hash (logout); false if there was none. */
-  async deleteTokenByHash(db: Queryable, tokenSha256: string): Promise<boolean> {
-    const result = await db.query('DELETE FROM api_tokens WHERE token_sha256 = $1', [tokenSha256]);
+  async deleteTokenByHash(tokenSha256: string): Promise<boolean> {
+    const result = await this.db.query('DELETE FROM api_tokens WHERE token_sha256 = $1', [tokenSha256]);
     return result.rowCount === 1;
   }
 
   /** Removes expired sessions; returns how many. */
-  async deleteExpired(db: Queryable): Promise<number> {
-    const result = await db.query('DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= now()');
+  async deleteExpired(): Promise<number> {
+    const result = await this.db.query('DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= now()');
     return result.rowCount ?? 0;
   }
 }

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OperationsRepository, sha256OfFile } from '@facecloud/storage';
+import { Repositories, sha256OfFile } from '@facecloud/storage';
 import { UsageError, parseCommandArgs, userIdArg, withDatabase, type AdminCommand } from '../command';
 import { listFiles } from '../import/folder-import';
 
@@ -27,7 +27,7 @@ export const exportCommand: AdminCommand = {
     const { values } = parseCommandArgs(argv, { user: { type: 'string' }, out: { type: 'string' }, folder: { type: 'string' } });
     const pathOf = values.folder ? await pathsByContent(values.folder) : undefined;
     const userId = userIdArg(values.user);
-    const persons = await withDatabase((database) => new OperationsRepository().exportPersons(database.pool, userId));
+    const persons = await withDatabase((database) => new Repositories().forOwner(database.pool, userId).persons.export());
     const document = {
       userId,
       exportedAt: new Date().toISOString(),

@@ -1,4 +1,4 @@
-import { OperationsRepository } from '@facecloud/storage';
+import { rebuildIndexes } from '@facecloud/storage';
 import { parseCommandArgs, withDatabase, type AdminCommand } from '../command';
 
 export const reindexCommand: AdminCommand = {
@@ -8,7 +8,7 @@ export const reindexCommand: AdminCommand = {
   async run(argv) {
     parseCommandArgs(argv, {});
     const startedAt = performance.now();
-    const tables = await withDatabase((database) => new OperationsRepository().rebuildIndexes(database.pool));
+    const tables = await withDatabase((database) => rebuildIndexes(database.pool));
     console.log(`rebuilt the indexes of ${tables.join(', ')} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
     return 0;
   },

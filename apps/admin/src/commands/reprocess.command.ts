@@ -1,4 +1,4 @@
-import { IngestJobRepository } from '@facecloud/storage';
+import { Repositories } from '@facecloud/storage';
 import { parseCommandArgs, userIdArg, withDatabase, type AdminCommand } from '../command';
 
 export const reprocessCommand: AdminCommand = {
@@ -10,7 +10,11 @@ export const reprocessCommand: AdminCommand = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, { owner: { type: 'string' } });
     const ownerId = values.owner === undefined ? undefined : userIdArg(values.owner);
-    const queued = await withDatabase((database) => new IngestJobRepository().enqueueAll(database.pool, ownerId));
+    const queued = await withDatabase((database) => {
+      const repositories = new Repositories();
+      const jobs = ownerId ? repositories.forOwner(database.pool, ownerId).jobs : repositories.acrossOwners(database.pool).jobs;
+      return jobs.enqueueAll();
+    });
     console.log(`queued ${queued} photo(s)${ownerId ? ` of ${ownerId}` : ''} for reprocessing`);
     return 0;
   },

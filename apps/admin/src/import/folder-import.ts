@@ -5,7 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplicationContext } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
 import { PhotoUploadService } from '@facecloud/ingest';
-import { DATABASE, OperationsRepository, blobDirFromConfig, sha256OfFile, type Database, type PhotoProgress } from '@facecloud/storage';
+import {
+  DATABASE,
+  Repositories,
+  blobDirFromConfig,
+  sha256OfFile,
+  type Database,
+  type PhotoProgress,
+  type PhotoRepository,
+} from '@facecloud/storage';
 import { Progress } from './progress';
 
 /** Extensions looked at; the upload path still checks each file's content. */
@@ -59,9 +67,8 @@ export async function importFolder(app: INestApplicationContext, options: Folder
   const folder = resolve(options.folder);
   if (!(await stat(folder).catch(() => undefined))?.isDirectory()) throw new Error(`not a folder: ${options.folder}`);
   const config = app.get<AppConfig>(APP_CONFIG);
-  const database = app.get<Database>(DATABASE);
+  const photos = app.get(Repositories).forOwner(app.get<Database>(DATABASE).pool, options.userId).photos;
   const upload = app.get(PhotoUploadService);
-  const operations = new OperationsRepository();
 
   const all = await listFiles(folder);
   const files = all.filter((file) => IMAGE_EXTENSIONS.has(extname(file).toLowerCase()));
@@ -76,7 +83,7 @@ export async function importFolder(app: INestApplicationContext, options: Folder
     seconds: 0,
   };
 
-  const known = await operations.photoHashes(database.pool, options.userId);
+  const known = await photos.idsBySha256();
   const photoIds = new Set<string>();
   // Uploads are moved into the store from beside it (same file system), as the API does.
   const incoming = join(blobDirFromConfig(config), '.incoming');
@@ -116,27 +123,26 @@ export async function importFolder(app: INestApplicationContext, options: Folder
     uploading.stop();
   }
 
-  if (options.wait && photoIds.size > 0) summary.processing = await waitForProcessing(database, operations, [...photoIds], options);
+  if (options.wait && photoIds.size > 0) summary.processing = await waitForProcessing(photos, [...photoIds], options);
   summary.seconds = (performance.now() - startedAt) / 1000;
   return summary;
 }
 
 async function waitForProcessing(
-  database: Database,
-  operations: OperationsRepository,
+  photos: PhotoRepository,
   photoIds: string[],
   options: FolderImportOptions,
 ): Promise<PhotoProgress & { timedOut: boolean }> {
   const deadline = options.waitTimeoutMs === undefined ? Infinity : Date.now() + options.waitTimeoutMs;
   const finished = (progress: PhotoProgress) => progress.byStatus.done + progress.byStatus.failed;
-  let progress = await operations.progressOf(database.pool, photoIds);
+  let progress = await photos.progressOf(photoIds);
   const processing = new Progress('process', 'photos', '{faces} faces, {failed} failed', options.plainProgressIntervalMs);
   const payload = () => ({ faces: progress.faces, failed: progress.byStatus.failed });
   processing.start(photoIds.length, finished(progress), payload());
   try {
     while (finished(progress) < photoIds.length && Date.now() < deadline) {
       await sleep(500);
-      progress = await operations.progressOf(database.pool, photoIds);
+      progress = await photos.progressOf(photoIds);
       processing.update(finished(progress), payload());
     }
   } finally {
