@@ -6,16 +6,9 @@ import type { HdbscanResult } from './hdbscan-tree';
 import { buildCellIndex, searchProbedCells, pick, type CellIndexOptions } from './knn/cell-index';
 import { sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 import { linkageThresholdFor } from './linkage-threshold';
-import { keepOneFacePerPhoto, similarityToMean } from './person-rules';
+import { keepOneFacePerPhotoOfGroup, type GroupedFace } from './person-rules';
 
-export interface ClusterableFace {
-  id?: string;
-  photoId: string;
-  /** 0..1 (see PhotoSlotClaim); unknown: faces of a photo are told apart by similarity. */
-  quality?: number;
-  /** Unit vector. */
-  embedding: Float32Array;
-}
+export type ClusterableFace = GroupedFace;
 
 /** Unset or 0: chosen by library size (clusteringParamsFor). */
 export type GroupingParams = Partial<ClusteringParams>;
@@ -196,18 +189,7 @@ function toGroups(faces: readonly ClusterableFace[], result: HdbscanResult, para
   });
   // One face per photo in a group, by the person rule (a group becomes a person).
   const groups = members
-    .map((group) => {
-      let sum: Float32Array | undefined;
-      const similarity = (i: number) => {
-        if (!sum) {
-          sum = new Float32Array(faces[i].embedding.length);
-          for (const j of group) faces[j].embedding.forEach((value, d) => (sum![d] += value));
-        }
-        return similarityToMean(faces[i].embedding, sum);
-      };
-      const claims = group.map((i) => ({ index: i, id: faces[i].id ?? String(i).padStart(10, '0'), photoId: faces[i].photoId, quality: faces[i].quality ?? 0 }));
-      return keepOneFacePerPhoto(claims, (claim) => similarity(claim.index)).kept.map((claim) => claim.index);
-    })
+    .map((group) => keepOneFacePerPhotoOfGroup(faces, group).kept)
     .filter((group) => group.length >= params.minClusterSize);
   const strengths = new Float32Array(faces.length);
   for (const group of groups) for (const i of group) strengths[i] = probabilities[i];

@@ -3,7 +3,15 @@ export { adjustedRandIndex, noiseAsSingletons } from './partition-metrics';
 export { matchClustersToPersons, type PersonAssignment } from './person-matching';
 export { resolvePersons, type RunFace, type RunPerson, type ResolvedPersons, type ResolveOptions } from './resolve-persons';
 export { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
-export { keepOneFacePerPhoto, photoSlotOrder, placeOnePerPhoto, similarityToMean, type PhotoSlotClaim } from './person-rules';
+export {
+  keepOneFacePerPhoto,
+  keepOneFacePerPhotoOfGroup,
+  photoSlotOrder,
+  placeOnePerPhoto,
+  similarityToMean,
+  type GroupedFace,
+  type PhotoSlotClaim,
+} from './person-rules';
 export {
   clusterFaces,
   EXACT_PATH_MAX_FACES,

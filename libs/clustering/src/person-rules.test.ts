@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keepOneFacePerPhoto, photoSlotOrder, placeOnePerPhoto, similarityToMean, type PhotoSlotClaim } from './person-rules';
+import { keepOneFacePerPhoto, keepOneFacePerPhotoOfGroup, photoSlotOrder, placeOnePerPhoto, similarityToMean, type PhotoSlotClaim } from './person-rules';
 
 interface Face extends PhotoSlotClaim {
   similarity?: number;
@@ -72,4 +72,18 @@ test('placeOnePerPhoto breaks quality ties by similarity to the person', () => {
   const similarity = (f: Face, personId: string) => (personId === 'alice' && f.id === 'z' ? 0.9 : 0.1);
   const placed = placeOnePerPhoto([face('a', 'group', 0.5), face('z', 'group', 0.5)], choose, { taken: () => false, similarity });
   assert.deepEqual(Object.fromEntries(placed), { z: 'alice' });
+});
+
+test('keepOneFacePerPhotoOfGroup: of equal pictures the face nearer the group mean stays; a pinned face stays anyway', () => {
+  const unit = (x: number, y: number) => Float32Array.from([x, y].map((v) => v / Math.hypot(x, y)));
+  const faces = [
+    { photoId: 'solo1', embedding: unit(1, 0) },
+    { photoId: 'solo2', embedding: unit(1, 0.1) },
+    { photoId: 'group', embedding: unit(0.2, 1) },
+    { photoId: 'group', embedding: unit(1, 0.05) },
+  ];
+  assert.deepEqual(keepOneFacePerPhotoOfGroup(faces, [0, 1, 2, 3]), { kept: [0, 1, 3], dropped: [2] });
+  assert.deepEqual(keepOneFacePerPhotoOfGroup(faces, [0, 1, 2, 3], (i) => i === 2), { kept: [0, 1, 2], dropped: [3] });
+  const better = faces.map((face, i) => ({ ...face, quality: i === 2 ? 0.9 : 0.5 }));
+  assert.deepEqual(keepOneFacePerPhotoOfGroup(better, [0, 1, 2, 3]).dropped, [3], 'quality first');
 });

@@ -72,6 +72,45 @@ export function keepOneFacePerPhoto<T extends PhotoSlotClaim>(
   return { kept: all.filter((face) => !dropped.has(face)), dropped: all.filter((face) => dropped.has(face)) };
 }
 
+/** A face of a group being grouped into a person (clustering): embedding a unit vector. */
+export interface GroupedFace {
+  /** Unknown: the face's index stands in (ties are then broken by input order). */
+  id?: string;
+  photoId: string;
+  /** Unknown: 0 for all, so similarity decides. */
+  quality?: number;
+  embedding: Float32Array;
+}
+
+/**
+ * keepOneFacePerPhoto for a group of faces (indices into `faces`) that is to be one person;
+ * the group's mean embedding is computed only if two faces of equal quality meet.
+ */
+export function keepOneFacePerPhotoOfGroup(
+  faces: readonly GroupedFace[],
+  group: Iterable<number>,
+  pinned: (index: number) => boolean = () => false,
+): { kept: number[]; dropped: number[] } {
+  const indices = [...group];
+  let sum: Float32Array | undefined;
+  const similarity = (index: number) => {
+    if (!sum) {
+      sum = new Float32Array(faces[index].embedding.length);
+      for (const i of indices) faces[i].embedding.forEach((value, d) => (sum![d] += value));
+    }
+    return similarityToMean(faces[index].embedding, sum);
+  };
+  const claims = indices.map((index) => ({
+    index,
+    id: faces[index].id ?? String(index).padStart(10, '0'),
+    photoId: faces[index].photoId,
+    quality: faces[index].quality ?? 0,
+    pinned: pinned(index),
+  }));
+  const { kept, dropped } = keepOneFacePerPhoto(claims, (claim) => similarity(claim.index));
+  return { kept: kept.map((claim) => claim.index), dropped: dropped.map((claim) => claim.index) };
+}
+
 /** Cosine similarity of unit vector `face` to the mean direction of `sum` (a sum of unit vectors). */
 export function similarityToMean(face: Float32Array, sum: Float32Array): number {
   let dot = 0;

@@ -1,6 +1,6 @@
 import { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
 import { matchClustersToPersons, type PersonAssignment } from './person-matching';
-import { keepOneFacePerPhoto, similarityToMean } from './person-rules';
+import { keepOneFacePerPhotoOfGroup } from './person-rules';
 
 /** A face as a clustering run sees it. */
 export interface RunFace {
@@ -124,22 +124,7 @@ function keepOneFacePerPersonAndPhoto(
 ): Array<{ face: number; lostAt: string }> {
   const losers: Array<{ face: number; lostAt: string }> = [];
   for (const [key, set] of members) {
-    let mean: Float32Array | undefined;
-    const similarity = (index: number) => {
-      if (!mean) {
-        mean = new Float32Array(faces[index].embedding.length);
-        for (const face of set) faces[face].embedding.forEach((value, i) => (mean![i] += value));
-      }
-      return similarityToMean(faces[index].embedding, mean);
-    };
-    const claims = [...set].map((face) => ({
-      index: face,
-      id: faces[face].id,
-      photoId: faces[face].photoId,
-      quality: faces[face].quality ?? 0,
-      pinned: anchoredTo.get(face) === key,
-    }));
-    for (const { index } of keepOneFacePerPhoto(claims, (claim) => similarity(claim.index)).dropped) {
+    for (const index of keepOneFacePerPhotoOfGroup(faces, set, (face) => anchoredTo.get(face) === key).dropped) {
       set.delete(index);
       losers.push({ face: index, lostAt: key });
     }
