@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { startService, type RunningService } from '../e2e/service-process';
-import { asUser, provisionUsers } from '../support/auth';
-import { datasetsDir, fixturesDir, repoRoot, skipWithoutDatasets } from '../support/paths';
+import { startService, type RunningService } from '../../tools/support/service-process';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
+import { datasetsDir, fixturesDir, repoRoot, skipWithoutDatasets } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { launchBrowser, screenshotsDir, skipWithoutChromium, type Browser } from './chromium';
 
@@ -70,7 +70,7 @@ describe('admin web UI', () => {
   let password: string;
   let userId: string;
 
-  /** The API as the same user the browser logs in as (through test/support/auth). */
+  /** The API as the same user the browser logs in as (through tools/support/api-users). */
   const apiGet = async <T>(path: string, expectedStatus = 200): Promise<T> => {
     const response = await fetch(`${baseUrl}${path}`, { headers: asUser(userId) });
     assert.equal(response.status, expectedStatus, `GET ${path}: ${response.status} ${await response.clone().text()}`);

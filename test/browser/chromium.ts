@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from '../support/paths';
+import { repoRoot } from '../../tools/support/paths';
 
 /** Debian's Chromium (`apt-get install chromium`; `npm test` installs it when run as root). */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

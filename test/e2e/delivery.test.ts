@@ -9,11 +9,11 @@ import { Pool } from 'pg';
 import sharp from 'sharp';
 import { ingestMessageKey } from '@facecloud/queue';
 import { FaceAnalyzer } from '@facecloud/vision';
-import { asUser, provisionUsers } from '../support/auth';
-import { fixturesDir, modelsDir } from '../support/paths';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
+import { fixturesDir, modelsDir } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { mockKafkaConsumerTuning, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
-import { startService, type RunningService } from './service-process';
+import { startService, type RunningService } from '../../tools/support/service-process';
 
 /**
  * Delivery guarantees of the production shape (PostgreSQL, Kafka, separate processes):

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { provisionUsers } from '../support/auth';
+import { provisionUsers } from '../../tools/support/api-users';
 import { describeSlice, sliceUploadLimitBytes, sliceUsers } from './slice';
-import { startService } from './service-process';
+import { startService } from '../../tools/support/service-process';
 
 /** The embedded default: one process, PGlite, the PostgreSQL-table job queue. */
 describeSlice('slice, embedded (all-in-one, PGlite, in-database queue)', async () => {

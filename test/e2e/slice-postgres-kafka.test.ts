@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../support/postgres';
 import { mockKafkaServiceEnv, startMockKafka } from '../support/kafka';
-import { provisionUsers } from '../support/auth';
+import { provisionUsers } from '../../tools/support/api-users';
 import { describeSlice, sliceUploadLimitBytes, sliceUsers } from './slice';
-import { startService } from './service-process';
+import { startService } from '../../tools/support/service-process';
 
 /**
  * Production shape: PostgreSQL with pgvector, a Kafka-protocol broker, and the API and the

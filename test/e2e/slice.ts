@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { asUser } from '../support/auth';
-import { fixturesDir } from '../support/paths';
+import { asUser } from '../../tools/support/api-users';
+import { fixturesDir } from '../../tools/support/paths';
 
 export const photoFixtures = {
   personA: ['person-a-1.jpg', 'person-a-2.jpg'],

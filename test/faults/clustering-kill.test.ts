@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { runMigrations } from '@facecloud/storage';
-import { startService, type RunningService } from '../e2e/service-process';
+import { startService, type RunningService } from '../../tools/support/service-process';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { insertSyntheticLibrary, longTailedSizes } from '../support/synthetic-library';
+import { insertSyntheticLibrary, longTailedSizes } from '../../tools/support/synthetic-library';
 
 /**
  * A clustering run killed midway (SIGKILL of the clusterer process) leaves the previous

@@ -5,11 +5,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Client, Pool } from 'pg';
-import { startService, type RunningService } from '../e2e/service-process';
-import { asUser, provisionUsers } from '../support/auth';
+import { startService, type RunningService } from '../../tools/support/service-process';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
 import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
-import { datasetsDir, repoRoot, skipWithoutDatasets } from '../support/paths';
-import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { datasetsDir, repoRoot, skipWithoutDatasets } from '../../tools/support/paths';
+import { startPostgresCluster, type PostgresCluster } from '../../tools/support/postgres-cluster';
 
 /**
  * Fault injection on the production shape (api + worker processes, PostgreSQL, Kafka-protocol

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { openDatabase, runMigrations } from '@facecloud/storage';
-import { startService, type AppName, type RunningService } from '../e2e/service-process';
-import { asUser, provisionUsers } from '../support/auth';
-import { datasetsDir, skipWithoutDatasets } from '../support/paths';
+import { startService, type AppName, type RunningService } from '../../tools/support/service-process';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
+import { datasetsDir, skipWithoutDatasets } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { insertSyntheticLibrary, longTailedSizes } from '../support/synthetic-library';
+import { insertSyntheticLibrary, longTailedSizes } from '../../tools/support/synthetic-library';
 
 /**
  * A process SIGKILLed in the middle of its work and started again takes over what it held at

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configSchema } from '@facecloud/config';
-import { repoRoot } from '../support/paths';
+import { repoRoot } from '../../tools/support/paths';
 
 test('the configuration table (docs/configuration.md) names every setting of the config schema, and no other', () => {
   const reference = readFileSync(resolve(repoRoot, 'docs/configuration.md'), 'utf8');

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '@facecloud/config';
-import { repoRoot } from '../support/paths';
+import { repoRoot } from '../../tools/support/paths';
 
 interface ComposeService {
   image?: string;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { repoRoot } from '../support/paths';
+import { repoRoot } from '../../tools/support/paths';
 
 /** The documents a reader follows links between: the README, docs/ and the READMEs of the parts. */
 function markdownFiles(): string[] {

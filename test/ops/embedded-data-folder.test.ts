@@ -6,9 +6,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { startService, type RunningService } from '../e2e/service-process';
-import { provisionUsers } from '../support/auth';
-import { fixturesDir, repoRoot } from '../support/paths';
+import { startService, type RunningService } from '../../tools/support/service-process';
+import { provisionUsers } from '../../tools/support/api-users';
+import { fixturesDir, repoRoot } from '../../tools/support/paths';
 
 /**
  * The embedded data folder is a database server's data directory: one process opens it. Admin

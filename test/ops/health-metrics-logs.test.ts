@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { asUser, provisionUsers } from '../support/auth';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
 import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
-import { fixturesDir, repoRoot } from '../support/paths';
+import { fixturesDir, repoRoot } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { startService, type RunningService } from '../e2e/service-process';
-import { metricValue, parsePrometheus } from './prometheus';
+import { startService, type RunningService } from '../../tools/support/service-process';
+import { metricValue, parsePrometheus } from '../../tools/support/prometheus';
 
 const photos = ['person-a-1.jpg', 'person-a-2.jpg', 'person-b-1.jpg', 'person-b-2.jpg', 'group-5.jpg', 'no-face.jpg'];
 const user = 'ops-user';

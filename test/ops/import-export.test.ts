@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { openDatabase, type Database } from '@facecloud/storage';
-import { datasetsDir, fixturesDir, repoRoot, skipWithoutDatasets } from '../support/paths';
+import { datasetsDir, fixturesDir, repoRoot, skipWithoutDatasets } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 const run = promisify(execFile);

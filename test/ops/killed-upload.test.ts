@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startService, type RunningService } from '../e2e/service-process';
-import { asUser, provisionUsers } from '../support/auth';
+import { startService, type RunningService } from '../../tools/support/service-process';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 /**

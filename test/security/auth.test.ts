@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
-import { startService, type RunningService } from '../e2e/service-process';
-import { asUser, provisionUsers } from '../support/auth';
-import { repoRoot } from '../support/paths';
+import { startService, type RunningService } from '../../tools/support/service-process';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
+import { repoRoot } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 /**

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { bootstrapHttp } from '@facecloud/platform';
 import { AllInOneModule } from '../../apps/all-in-one/src/all-in-one.module';
-import { asUser, provisionUsers } from '../support/auth';
-import { fixturesDir } from '../support/paths';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
+import { fixturesDir } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 
 /**

@@ -4,11 +4,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { startService, type RunningService } from '../e2e/service-process';
+import { startService, type RunningService } from '../../tools/support/service-process';
 import { generated, hostileDir, hostileFilesDir } from '../fixtures/hostile/generate';
-import { asUser, provisionUsers } from '../support/auth';
+import { asUser, provisionUsers } from '../../tools/support/api-users';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { processMemory, resetPeakRss } from '../support/process-memory';
+import { processMemory, resetPeakRss } from '../../tools/support/process-memory';
 
 /**
  * The hostile-input corpus (test/fixtures/hostile/manifest.json) against the real server

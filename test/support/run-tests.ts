@@ -14,8 +14,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { mockKafkaBinary } from './kafka';
-import { repoRoot } from './paths';
-import { checkExternalServer, startPostgresCluster } from './postgres-cluster';
+import { repoRoot } from '../../tools/support/paths';
+import { checkExternalServer, startPostgresCluster } from '../../tools/support/postgres-cluster';
 
 const distDir = join(repoRoot, 'dist');
 

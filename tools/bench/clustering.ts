@@ -27,8 +27,8 @@ import { linkageThresholdFor } from '../../libs/clustering/src/linkage-threshold
 import { OnnxSimilarityEngine } from '../../libs/clustering/src/knn/similarity-engine';
 import { adjustedRandIndex, noiseAsSingletons } from '../../libs/clustering/src/partition-metrics';
 import { syntheticFaces } from '../../libs/clustering/src/synthetic-faces';
-import { startPostgresCluster } from '../../test/support/postgres-cluster';
-import { insertFaceRows } from '../../test/support/synthetic-library';
+import { startPostgresCluster } from '../support/postgres-cluster';
+import { insertFaceRows } from '../support/synthetic-library';
 import { formatTable, peakRssMiB } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 

@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { startService, type RunningService } from '../../test/e2e/service-process';
-import { asUser, provisionUsers } from '../../test/support/auth';
-import { processMemory, resetPeakRss } from '../../test/support/process-memory';
+import { startService, type RunningService } from '../support/service-process';
+import { asUser, provisionUsers } from '../support/api-users';
+import { processMemory, resetPeakRss } from '../support/process-memory';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
 type Encoding = 'progressive 4:4:4' | 'baseline 4:4:4' | 'progressive 4:2:0';

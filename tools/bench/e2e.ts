@@ -40,11 +40,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metricValue, parsePrometheus, type Sample } from '../../test/ops/prometheus';
-import { startService, type RunningService } from '../../test/e2e/service-process';
-import { asUser, provisionUsers } from '../../test/support/auth';
-import { datasetsDir } from '../../test/support/paths';
-import { createTestDatabase, type TestDatabase } from '../../test/support/postgres';
+import { metricValue, parsePrometheus, type Sample } from '../support/prometheus';
+import { startService, type RunningService } from '../support/service-process';
+import { asUser, provisionUsers } from '../support/api-users';
+import { datasetsDir } from '../support/paths';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
 import type { E2eClientProcessed, E2eClientReport, E2eClientTask, UploadSource } from './e2e-client';
 import { postgresServer } from './ingest';
 import { runPeerProcesses, type PeerProcessesResult } from './peer';
@@ -196,12 +196,13 @@ async function photoSet(key: SetKey, limit: number | undefined): Promise<PhotoSe
 /** One case: a fresh server (fresh data folder or database), a fresh user, a client process uploading the set. */
 async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefined, settings: Settings, context: BenchContext): Promise<CaseResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-bench-e2e-'));
-  let database: TestDatabase | undefined;
+  let database: ScratchDatabase | undefined;
   let service: RunningService | undefined;
   try {
     const env: Record<string, string> = { DATA_DIR: dataDir };
     if (mode === 'postgres') {
-      database = await createTestDatabase('bench_e2e', postgresUrl);
+      if (!postgresUrl) throw new Error('the postgres mode needs a PostgreSQL server');
+      database = await createScratchDatabase('bench_e2e', postgresUrl);
       env.DATABASE_URL = database.url;
     }
     // Before the server starts: the embedded data folder takes one process at a time.

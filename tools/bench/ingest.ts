@@ -18,7 +18,7 @@
  * photos once, untimed, before "go", so the timings are those of a warmed-up worker.
  *
  * PostgreSQL: a throwaway database on the server of BENCH_DATABASE_URL (superuser URL), else on
- * a throwaway cluster started like the tests' (test/support/postgres-cluster.ts).
+ * a throwaway cluster started like the tests' (tools/support/postgres-cluster.ts).
  *
  *   --dataset <dir>    photos (default: the dev set)
  *   --batch <n>        WORKER_BATCH_SIZE (default 8)
@@ -30,8 +30,8 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { runMigrations, openDatabase } from '@facecloud/storage';
-import { createTestDatabase } from '../../test/support/postgres';
-import { startPostgresCluster, type PostgresCluster } from '../../test/support/postgres-cluster';
+import { createScratchDatabase } from '../support/scratch-database';
+import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import type { IngestWorkerReport, IngestWorkerTask } from './ingest-worker';
 import { DEFAULT_DATASET, positiveInteger, readPhotos, round, spread, suiteOptions, type PhotoFile } from './photos';
 import { providerOption } from './pyramid';
@@ -173,7 +173,7 @@ function sumStages(parts: ReadonlyArray<Record<string, number>>): Record<string,
 
 /** Creates a database with the schema, runs the variant's workers on it, drops it. */
 async function runVariant(serverUrl: string, dataset: string, photoIndexes: number[], variant: Variant): Promise<VariantResult> {
-  const scratch = await createTestDatabase('bench_ingest', serverUrl);
+  const scratch = await createScratchDatabase('bench_ingest', serverUrl);
   try {
     const database = await openDatabase({ url: scratch.url, embeddedDir: '', poolMax: 1 });
     await runMigrations(database.pool).finally(() => database.close());

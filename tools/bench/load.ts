@@ -12,7 +12,7 @@
  *   npm run bench:load -- [--duration <s>] [--connections <n>] [--faces <n>] [--persons <n>]
  *                         [--people-connections <n>] [--drain-seconds <s>] [--photo-side <px>]
  *
- * PostgreSQL: a throwaway cluster (test/support/postgres-cluster.ts), or TEST_DATABASE_URL.
+ * PostgreSQL: a throwaway cluster (tools/support/postgres-cluster.ts), or TEST_DATABASE_URL.
  * Also the `load` suite of `npm run bench`.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,12 +22,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
 import sharp from 'sharp';
-import { startService, type RunningService } from '../../test/e2e/service-process';
-import { asUser, provisionUsers } from '../../test/support/auth';
-import { fixturesDir, repoRoot } from '../../test/support/paths';
-import { createTestDatabase } from '../../test/support/postgres';
-import { startPostgresCluster } from '../../test/support/postgres-cluster';
-import { insertSyntheticLibrary, longTailedSizes } from '../../test/support/synthetic-library';
+import { startService, type RunningService } from '../support/service-process';
+import { asUser, provisionUsers } from '../support/api-users';
+import { fixturesDir, repoRoot } from '../support/paths';
+import { createScratchDatabase } from '../support/scratch-database';
+import { startPostgresCluster } from '../support/postgres-cluster';
+import { insertSyntheticLibrary, longTailedSizes } from '../support/synthetic-library';
 import { formatTable } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite, BenchTable } from './suite';
 
@@ -147,7 +147,7 @@ async function startEnvironment(context: BenchContext): Promise<Environment> {
       serverUrl = cluster.url;
       context.progress(`PostgreSQL ${cluster.version} (pgvector ${cluster.pgvectorVersion}) on port ${cluster.port}`);
     }
-    const scratch = await createTestDatabase('facecloud_load', serverUrl);
+    const scratch = await createScratchDatabase('facecloud_load', serverUrl);
     cleanups.push(() => scratch.drop());
     const databaseUrl = scratch.url;
     const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-load-'));

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../test/support/paths';
+import { repoRoot } from '../support/paths';
 import { formatTable } from './stats';
 import type { BenchOutcome, BenchSuite } from './suite';
 

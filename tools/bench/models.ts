@@ -17,7 +17,7 @@ import { convertModel } from '../model-converter/src/generate';
 import { MODEL_SPECS, type ModelId } from '../model-converter/src/model-specs';
 import { loadSourceModels } from '../model-converter/src/source-package';
 import { defaultCacheDir } from '../model-converter/src/paths';
-import { pseudoRandomImage } from '../model-converter/test/helpers';
+import { pseudoRandomImage } from '../support/pseudo-random-image';
 import { defaultModelsDir, positiveInteger, ratio, round, suiteOptions } from './photos';
 import { percentile } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePhoto, type RgbImage } from '@facecloud/vision';
-import { datasetsDir, modelsDir } from '../../test/support/paths';
+import { datasetsDir, modelsDir } from '../support/paths';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DecodeOptions, OnnxRuntimeOptions } from '@facecloud/vision';
-import { datasetsDir, modelsDir, repoRoot } from '../../test/support/paths';
+import { datasetsDir, modelsDir, repoRoot } from '../support/paths';
 import type { RocPoint } from '../eval/metrics';
 
 /** Options every calibration script takes (node:util parseArgs shape). */

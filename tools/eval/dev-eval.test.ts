@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { skipWithoutModels, visionModelsDir } from '../../libs/vision/test/support';
-import { datasetsDir, skipWithoutDatasets } from '../../test/support/paths';
+import { skipWithoutModels, visionModelsDir } from '../../libs/vision/src/test-fixtures';
+import { datasetsDir, skipWithoutDatasets } from '../support/paths';
 import { runEvaluation } from './evaluate';
 import { formatSummary } from './summary';
 

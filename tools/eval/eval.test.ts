@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { photoFixturesDir, skipWithoutModels, visionModelsDir } from '../../libs/vision/test/support';
+import { photoFixturesDir, skipWithoutModels, visionModelsDir } from '../../libs/vision/src/test-fixtures';
 import type { EvalReport } from './evaluate';
 import { runEvaluation, THRESHOLD_CURVE } from './evaluate';
 import { writeReports } from './eval';

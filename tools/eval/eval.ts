@@ -20,7 +20,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { modelsDir } from '../../test/support/paths';
+import { modelsDir } from '../support/paths';
 import { DEFAULT_BATCH, stderrProgress } from './analyze-dataset';
 import { runEvaluation, type EvalResult } from './evaluate';
 import { renderHtmlReport } from './html-report';

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Repositories, openDatabase, runMigrations, type Database } from '@facecloud/storage';
-import { repoRoot } from '../../../test/support/paths';
+import { repoRoot } from '../../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 
 const run = promisify(execFile);

@@ -10,8 +10,8 @@ import sharp from 'sharp';
 import { bootstrapHttp } from '@facecloud/platform';
 import { BLOB_STORE, DATABASE, Repositories, toVectorParam, type BlobStore, type Database, type NewFace } from '@facecloud/storage';
 import { ApiModule } from './api.module';
-import { asUser, provisionUsers } from '../../../test/support/auth';
-import { fixturesDir } from '../../../test/support/paths';
+import { asUser, provisionUsers } from '../../../tools/support/api-users';
+import { fixturesDir } from '../../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
 
 /**

@@ -1,4 +1,4 @@
-/** Samples of a Prometheus text exposition, for assertions. */
+/** Samples of a Prometheus text exposition, for assertions and benchmark readings. */
 export interface Sample {
   name: string;
   labels: Record<string, string>;

@@ -1,11 +1,11 @@
 /**
- * How HTTP tests act as a user. Every HTTP test authenticates through here, so the way
- * callers prove who they are can change in one place.
+ * How HTTP tests and benchmarks act as a user. Every one of them authenticates through here,
+ * so the way callers prove who they are can change in one place.
  *
  * Users are real: `provisionUsers` writes each user and an API token into the database a
  * service under test uses (through the storage library, as `npm run admin -- user create`
  * does), before or while it runs; `asUser(id)` then gives that token's Authorization header.
- * Each user id gets one random token per test process, so the same id works against every
+ * Each user id gets one random token per process, so the same id works against every
  * database it was provisioned into.
  */
 import { join } from 'node:path';

@@ -4,17 +4,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { modelsDir } from '../../../test/support/paths';
-import { parseChecksums } from '../src/checksums';
-import { CHECKSUMS_FILE, convertModel } from '../src/generate';
-import { sha256Hex } from '../src/hashing';
-import { MODEL_SPECS, modelSpec, type ModelId } from '../src/model-specs';
-import { readBoundaryShapes } from '../src/onnx-serialize';
-import type { OnnxValueInfo } from '../src/onnx-graph';
-import { readTfliteModel } from '../src/tflite-reader';
+import { modelsDir } from '../../support/paths';
+import { parseChecksums } from './checksums';
+import { CHECKSUMS_FILE, convertModel } from './generate';
+import { sha256Hex } from './hashing';
+import { MODEL_SPECS, modelSpec, type ModelId } from './model-specs';
+import { readBoundaryShapes } from './onnx-serialize';
+import type { OnnxValueInfo } from './onnx-graph';
+import { readTfliteModel } from './tflite-reader';
 import { encodeSimilarityModel } from '../../similarity-model/generate';
 import { SIMILARITY_MODEL_FILE } from '../../../libs/clustering/src/knn/similarity-engine';
-import { committedModelPath, maxAbsDiff, onnxSession, pseudoRandomImage, runOnnx, sourceTflite } from './helpers';
+import { committedModelPath, maxAbsDiff, onnxSession, runOnnx, sourceTflite } from './test-helpers';
+import { pseudoRandomImage } from '../../support/pseudo-random-image';
 
 test(`${CHECKSUMS_FILE} lists the committed models with their current hashes`, async () => {
   const entries = parseChecksums(await readFile(join(modelsDir, CHECKSUMS_FILE), 'utf8'));

@@ -2,8 +2,8 @@
  * Builds small in-memory TFLite graphs (the reader's output types) for converter unit tests,
  * plus plain NHWC reference implementations of the operators, written the TFLite way.
  */
-import type { OperatorOptions, TfliteModel, TfliteOperator, TfliteTensor } from '../src/tflite-reader';
-import { elementCount, type TensorData } from './helpers';
+import type { OperatorOptions, TfliteModel, TfliteOperator, TfliteTensor } from './tflite-reader';
+import { elementCount, type TensorData } from './test-helpers';
 
 export class SyntheticModel {
   private readonly tensors: TfliteTensor[] = [];

@@ -4,18 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelId } from '../src/model-specs';
-import { readTfliteModel, withTensorShapes } from '../src/tflite-reader';
+import type { ModelId } from './model-specs';
+import { readTfliteModel, withTensorShapes } from './tflite-reader';
 import {
   committedModelPath,
   elementCount,
   maxAbsDiff,
   onnxSession,
   pnetOutputSize,
-  pseudoRandomImage,
   runOnnx,
   sourceTflite,
-} from './helpers';
+} from './test-helpers';
+import { pseudoRandomImage } from '../../support/pseudo-random-image';
 import { runTflite, tfliteOutputNames } from './litert-node';
 
 const TOLERANCE = 1e-4;

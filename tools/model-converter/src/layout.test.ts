@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NCHW_TO_NHWC, NHWC_TO_NCHW, nhwcAxisToNchw, strides, transpose } from '../src/layout';
+import { NCHW_TO_NHWC, NHWC_TO_NCHW, nhwcAxisToNchw, strides, transpose } from './layout';
 
 test('strides are row-major', () => {
   assert.deepEqual(strides([2, 3, 4]), [12, 4, 1]);

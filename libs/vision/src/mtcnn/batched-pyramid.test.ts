@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { skipWithoutDatasets } from '../../../test/support/paths';
-import { decodePhoto } from '../src/decode';
-import { createRgbImage, type Box, type RgbImage } from '../src/image';
-import { MTCNN_MODEL_FILES, MtcnnDetector, type FaceDetection } from '../src/mtcnn/detector';
-import { compareByScore, overlap } from '../src/mtcnn/nms';
-import { proposeCandidatesPacked } from '../src/mtcnn/packed-pnet';
-import { proposeCandidates } from '../src/mtcnn/pnet';
-import { buildPyramid, pyramidScales } from '../src/mtcnn/pyramid';
-import { closeOnnxSessions, openOnnxSessions } from '../src/onnx-session';
+import { skipWithoutDatasets } from '../../../../tools/support/paths';
+import { decodePhoto } from '../decode';
+import { createRgbImage, type Box, type RgbImage } from '../image';
+import { MTCNN_MODEL_FILES, MtcnnDetector, type FaceDetection } from './detector';
+import { compareByScore, overlap } from './nms';
+import { proposeCandidatesPacked } from './packed-pnet';
+import { proposeCandidates } from './pnet';
+import { buildPyramid, pyramidScales } from './pyramid';
+import { closeOnnxSessions, openOnnxSessions } from '../onnx-session';
 import {
   devDatasetDir,
   readDevManifest,
@@ -18,7 +18,7 @@ import {
   skipWithoutModels,
   TEST_DECODE_OPTIONS,
   visionModelsDir,
-} from './support';
+} from '../test-fixtures';
 
 /*
  * The packed pyramid (all levels on one canvas, one P-Net run) must find what the classic

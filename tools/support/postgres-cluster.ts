@@ -1,7 +1,9 @@
 /**
- * A throwaway PostgreSQL cluster for one test run: initdb into a temporary
- * directory, start on a free loopback port, stop and delete it afterwards.
- * Used by run-tests.ts; test files get databases through postgres.ts.
+ * A throwaway PostgreSQL cluster for one test or benchmark run: initdb into a
+ * temporary directory, start on a free loopback port, stop and delete it
+ * afterwards. Started by the test runner (test/support/run-tests.ts) and by the
+ * benchmarks; each test file or benchmark then makes its own scratch database
+ * on it (scratch-database.ts).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -162,7 +164,7 @@ async function queryServer(url: string): Promise<{ version: string; pgvectorVers
     } catch (error) {
       throw new Error(
         `pgvector is not installed for this PostgreSQL server (${(error as Error).message}). ` +
-          'On Debian run `sudo bash scripts/install-pgvector.sh`; elsewhere install pgvector for this server.',
+          'On Debian run `sudo bash scripts/setup-machine.sh`; elsewhere install pgvector for this server.',
       );
     }
     const ext = await client.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { alignFace } from '../src/align';
-import { decodePhoto, ImageDecodeError } from '../src/decode';
-import { MobileFaceNetEmbedder } from '../src/embedder';
-import { FaceAnalyzer, type AnalyzedFace, type FaceAnalyzerOptions, type PhotoAnalysis } from '../src/face-analyzer';
-import { createRgbImage, type RgbImage } from '../src/image';
-import { loadBlurArtifact, loadTrashArtifact, BLUR_ARTIFACT_FILE, TRASH_ARTIFACT_FILE } from '../src/quality/artifacts';
-import { cosineSimilarity } from '../src/vector';
-import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './support';
+import { alignFace } from './align';
+import { decodePhoto, ImageDecodeError } from './decode';
+import { MobileFaceNetEmbedder } from './embedder';
+import { FaceAnalyzer, type AnalyzedFace, type FaceAnalyzerOptions, type PhotoAnalysis } from './face-analyzer';
+import { createRgbImage, type RgbImage } from './image';
+import { loadBlurArtifact, loadTrashArtifact, BLUR_ARTIFACT_FILE, TRASH_ARTIFACT_FILE } from './quality/artifacts';
+import { cosineSimilarity } from './vector';
+import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
 
 /*
  * The quality fields of FaceAnalyzer (sharpness, quality, trash similarity, kind), its batched

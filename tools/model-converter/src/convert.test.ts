@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { convertTflite, UnsupportedOperatorError, type ConvertOptions } from '../src/convert';
-import { encodeOnnxModel, readBoundaryShapes } from '../src/onnx-serialize';
-import type { Conv2DOptions, DepthwiseConv2DOptions, TfliteModel } from '../src/tflite-reader';
-import { maxAbsDiff, onnxSession, pseudoRandomImage, pseudoRandomValues, runOnnx, type TensorData } from './helpers';
+import { convertTflite, UnsupportedOperatorError, type ConvertOptions } from './convert';
+import { encodeOnnxModel, readBoundaryShapes } from './onnx-serialize';
+import type { Conv2DOptions, DepthwiseConv2DOptions, TfliteModel } from './tflite-reader';
+import { maxAbsDiff, onnxSession, pseudoRandomValues, runOnnx, type TensorData } from './test-helpers';
+import { pseudoRandomImage } from '../../support/pseudo-random-image';
 import { referenceConv, referenceFullyConnected, SyntheticModel, type ConvReferenceOptions } from './synthetic-model';
 
 const TOLERANCE = 1e-5;

@@ -1,7 +1,11 @@
+/**
+ * The compiled apps run as their own processes, as users run them: for system tests (e2e,
+ * faults, ops, security, browser) and for the benchmarks that measure a whole server.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from '../support/paths';
+import { repoRoot } from './paths';
 
 export type AppName = 'all-in-one' | 'api' | 'worker' | 'clusterer';
 

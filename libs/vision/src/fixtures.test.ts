@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { FaceAnalyzer, type PhotoAnalysis } from '../src/face-analyzer';
-import type { Box } from '../src/image';
-import { overlap } from '../src/mtcnn/nms';
-import { cosineSimilarity } from '../src/vector';
-import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './support';
+import { FaceAnalyzer, type PhotoAnalysis } from './face-analyzer';
+import type { Box } from './image';
+import { overlap } from './mtcnn/nms';
+import { cosineSimilarity } from './vector';
+import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
 
 /*
  * The committed photos in test/fixtures/photos (see LICENSES.md there) must behave the way the

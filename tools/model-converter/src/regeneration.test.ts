@@ -7,11 +7,12 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateModels, type GenerateResult } from '../src/generate';
-import { MODEL_SPECS, type ModelId } from '../src/model-specs';
-import { defaultCacheDir } from '../src/paths';
-import { sha256Hex } from '../src/hashing';
-import { committedModelPath, onnxSession, pseudoRandomImage, runOnnx } from './helpers';
+import { generateModels, type GenerateResult } from './generate';
+import { MODEL_SPECS, type ModelId } from './model-specs';
+import { defaultCacheDir } from './paths';
+import { sha256Hex } from './hashing';
+import { committedModelPath, onnxSession, runOnnx } from './test-helpers';
+import { pseudoRandomImage } from '../../support/pseudo-random-image';
 
 const INPUT_SHAPES: Record<ModelId, number[][]> = {
   pnet: [[1, 12, 12, 3], [2, 57, 41, 3]],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatChecksums, parseChecksums } from '../src/checksums';
+import { formatChecksums, parseChecksums } from './checksums';
 
 test('SHA256SUMS round-trips in sha256sum format', () => {
   const entries = [

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { skipWithoutDatasets } from '../../../test/support/paths';
-import { FaceAnalyzer, type PhotoAnalysis } from '../src/face-analyzer';
-import { cosineSimilarity } from '../src/vector';
+import { skipWithoutDatasets } from '../../../tools/support/paths';
+import { FaceAnalyzer, type PhotoAnalysis } from './face-analyzer';
+import { cosineSimilarity } from './vector';
 import { percentile } from '../../../tools/bench/stats';
 import { labelledFace } from '../../../tools/eval/labelled-face';
 import { bestBalancedAccuracy, mean } from '../../../tools/eval/metrics';
@@ -15,7 +15,7 @@ import {
   TEST_DECODE_OPTIONS,
   visionModelsDir,
   type ManifestEntry,
-} from './support';
+} from './test-fixtures';
 
 /*
  * Quality checks on the real photos of the dev set. Every photo is analysed once (≈ 10–15 s on

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { alignFace } from '../src/align';
-import { decodePhoto } from '../src/decode';
-import { MobileFaceNetEmbedder } from '../src/embedder';
-import { createRgbImage, type RgbImage } from '../src/image';
-import { MtcnnDetector } from '../src/mtcnn/detector';
-import { cosineSimilarity } from '../src/vector';
-import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './support';
+import { alignFace } from './align';
+import { decodePhoto } from './decode';
+import { MobileFaceNetEmbedder } from './embedder';
+import { createRgbImage, type RgbImage } from './image';
+import { MtcnnDetector } from './mtcnn/detector';
+import { cosineSimilarity } from './vector';
+import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
 
 let detector: MtcnnDetector;
 let embedder: MobileFaceNetEmbedder;

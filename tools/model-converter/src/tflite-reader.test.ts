@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readFloat32Constant, readTfliteModel, withTensorShapes } from '../src/tflite-reader';
-import { sourceTflite } from './helpers';
+import { readFloat32Constant, readTfliteModel, withTensorShapes } from './tflite-reader';
+import { sourceTflite } from './test-helpers';
 
 test('reads the P-Net graph: operators, tensors, options', async () => {
   const model = readTfliteModel(await sourceTflite('pnet'));

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openOnnxSessions } from '../src/onnx-session';
-import { modelsDir } from '../../../test/support/paths';
+import { openOnnxSessions } from './onnx-session';
+import { modelsDir } from '../../../tools/support/paths';
 
 const model = join(modelsDir, 'rnet.onnx');
 

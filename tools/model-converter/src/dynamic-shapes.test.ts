@@ -1,16 +1,16 @@
 /** The committed models in onnxruntime at batch sizes and image sizes other than the TFLite ones. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelId } from '../src/model-specs';
+import type { ModelId } from './model-specs';
 import {
   committedModelPath,
   maxAbsDiff,
   onnxSession,
   pnetOutputSize,
-  pseudoRandomImage,
   runOnnx,
   sliceBatch,
-} from './helpers';
+} from './test-helpers';
+import { pseudoRandomImage } from '../../support/pseudo-random-image';
 
 /** Runs a batch and single rows of it; each row must come out as it does inside the batch. */
 async function checkBatch(id: ModelId, inputShape: number[], batch: number, outputShapes: number[][]): Promise<void> {

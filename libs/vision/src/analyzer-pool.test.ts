@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FaceAnalyzerPool } from '../src/analyzer-pool';
-import { ImageDecodeError } from '../src/decode';
-import { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis } from '../src/face-analyzer';
-import { StageTotals } from '../src/stage-timer';
-import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './support';
+import { FaceAnalyzerPool } from './analyzer-pool';
+import { ImageDecodeError } from './decode';
+import { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis } from './face-analyzer';
+import { StageTotals } from './stage-timer';
+import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
 
 /*
  * The pool must be a drop-in for FaceAnalyzer.analyzeMany: same faces and embeddings, photos in

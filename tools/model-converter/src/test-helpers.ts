@@ -1,11 +1,11 @@
 /** Shared helpers for the model-converter tests. */
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { seededRandom } from '@facecloud/clustering';
-import { modelsDir } from '../../../test/support/paths';
-import { modelSpec, type ModelId } from '../src/model-specs';
-import { defaultCacheDir } from '../src/paths';
-import { loadSourceModels, type SourceModels } from '../src/source-package';
+import { modelsDir } from '../../support/paths';
+import { pseudoRandomImage } from '../../support/pseudo-random-image';
+import { modelSpec, type ModelId } from './model-specs';
+import { defaultCacheDir } from './paths';
+import { loadSourceModels, type SourceModels } from './source-package';
 import type { TensorData } from './litert-node';
 
 export type { TensorData };
@@ -24,17 +24,6 @@ export function committedModelPath(id: ModelId): string {
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, dim) => product * dim, 1);
-}
-
-/**
- * Deterministic image-like input: integer pixels 0..255 normalised as the models expect,
- * (x − 127.5) / 128, from a small seeded generator (mulberry32).
- */
-export function pseudoRandomImage(shape: readonly number[], seed: number): TensorData {
-  const next = seededRandom(seed);
-  const data = new Float32Array(elementCount(shape));
-  for (let i = 0; i < data.length; i++) data[i] = (Math.floor(next() * 256) - 127.5) / 128;
-  return { data, shape: [...shape] };
 }
 
 /** Deterministic values in [-1, 1) for synthetic weights. */

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetsDir, fixturesDir, modelsDir } from '../../../test/support/paths';
-import { MOBILEFACENET_MODEL_FILE } from '../src/embedder';
-import { MTCNN_MODEL_FILES } from '../src/mtcnn/detector';
+import { datasetsDir, fixturesDir, modelsDir } from '../../../tools/support/paths';
+import { MOBILEFACENET_MODEL_FILE } from './embedder';
+import { MTCNN_MODEL_FILES } from './mtcnn/detector';
 
 /** The converted ONNX models; FACECLOUD_MODELS overrides the repository's models/ folder. */
 export const visionModelsDir = process.env.FACECLOUD_MODELS ?? modelsDir;
