@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { toSql } from 'pgvector';
-import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from './support/kafka';
+import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../tools/support/mock-kafka';
 import { createTestDatabase, testServerUrl, type TestDatabase } from './support/postgres';
 
 /** Polls `condition` every 50 ms until it holds; fails after `timeoutMs`. */

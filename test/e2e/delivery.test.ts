@@ -12,7 +12,7 @@ import { FaceAnalyzer } from '@facecloud/vision';
 import { asUser, provisionUsers } from '../../tools/support/api-users';
 import { fixturesDir, modelsDir } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
-import { mockKafkaConsumerTuning, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
+import { mockKafkaConsumerTuning, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../../tools/support/mock-kafka';
 import { startService, type RunningService } from '../../tools/support/service-process';
 
 /**

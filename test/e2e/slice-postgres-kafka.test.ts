@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '../support/postgres';
-import { mockKafkaServiceEnv, startMockKafka } from '../support/kafka';
+import { mockKafkaServiceEnv, startMockKafka } from '../../tools/support/mock-kafka';
 import { provisionUsers } from '../../tools/support/api-users';
 import { describeSlice, sliceUploadLimitBytes, sliceUsers } from './slice';
 import { startService } from '../../tools/support/service-process';

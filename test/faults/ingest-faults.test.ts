@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { Client, Pool } from 'pg';
 import { startService, type RunningService } from '../../tools/support/service-process';
 import { asUser, provisionUsers } from '../../tools/support/api-users';
-import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
+import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../../tools/support/mock-kafka';
 import { datasetsDir, repoRoot, skipWithoutDatasets } from '../../tools/support/paths';
 import { startPostgresCluster, type PostgresCluster } from '../../tools/support/postgres-cluster';
 

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { asUser, provisionUsers } from '../../tools/support/api-users';
-import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/kafka';
+import { mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../../tools/support/mock-kafka';
 import { fixturesDir, repoRoot } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { startService, type RunningService } from '../../tools/support/service-process';

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { mockKafkaBinary } from './kafka';
+import { mockKafkaBinary } from '../../tools/support/mock-kafka';
 import { repoRoot } from '../../tools/support/paths';
 import { checkExternalServer, startPostgresCluster } from '../../tools/support/postgres-cluster';
 

@@ -25,8 +25,13 @@
  *   mix   ≈ 3 faces per photo: the dev set's group photos and as many people photos, repeated
  *         with other bytes (a JPEG comment) up to ≥ 100 photos, as the ingest suite's mix
  *
- *   --modes embedded,postgres   database modes (default both); PostgreSQL: a scratch database on
- *                               BENCH_DATABASE_URL or on a throwaway cluster
+ *   --modes embedded,postgres,kafka-1,kafka-2
+ *                               deployments (default all): the all-in-one on embedded PGlite or
+ *                               on PostgreSQL (a scratch database on BENCH_DATABASE_URL or on a
+ *                               throwaway cluster); kafka-N: the api, N worker processes and the
+ *                               clusterer as separate processes on PostgreSQL with a 4-partition
+ *                               ingest topic on the mock Kafka broker, one user uploading (skipped
+ *                               with a message when the broker is not built)
  *   --sets dev,lfw,mix          photo sets (default all)
  *   --limit <n>                 at most n photos per set (default: dev and mix all, lfw 1000)
  *   --concurrency <n>           upload requests in flight (default 3, the admin UI's)
@@ -40,11 +45,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool } from 'pg';
+import { loadConfig } from '@facecloud/config';
 import { metricValue, parsePrometheus, type Sample } from '../support/prometheus';
 import { startService, type RunningService } from '../support/service-process';
 import { asUser, provisionUsers } from '../support/api-users';
 import { datasetsDir } from '../support/paths';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
+import { mockKafkaBinary, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../support/mock-kafka';
 import type { E2eClientProcessed, E2eClientReport, E2eClientTask, UploadSource } from './e2e-client';
 import { postgresServer } from './ingest';
 import { runPeerProcesses, type PeerProcessesResult } from './peer';
@@ -52,10 +60,13 @@ import { listPhotos, positiveInteger, round, spread, suiteOptions } from './phot
 import { percentile } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite, BenchTable } from './suite';
 
-type Mode = 'embedded' | 'postgres';
+type Mode = 'embedded' | 'postgres' | 'kafka-1' | 'kafka-2';
 type SetKey = 'dev' | 'lfw' | 'mix';
 
-const MODES: readonly Mode[] = ['embedded', 'postgres'];
+const MODES: readonly Mode[] = ['embedded', 'postgres', 'kafka-1', 'kafka-2'];
+const KAFKA_PARTITIONS = 4;
+/** Worker processes of a Kafka mode. */
+const kafkaWorkers = (mode: Mode): number => (mode.startsWith('kafka-') ? Number(mode.slice('kafka-'.length)) : 0);
 const SET_KEYS: readonly SetKey[] = ['dev', 'lfw', 'mix'];
 const DEFAULT_LFW_LIMIT = 1000;
 /** The mix is repeated (with other bytes) up to at least this many photos, so start-up effects stay small. */
@@ -92,9 +103,12 @@ interface CaseResult {
   client: E2eClientReport;
   cpu: CpuUse;
   serverCpuSeconds: number;
+  /** All server processes' peaks added up (one process but for the Kafka modes). */
   serverPeakRssMiB: number;
-  /** Differences of the server's metrics over the timed run. */
-  breakdown: Breakdown;
+  /** Differences of the all-in-one server's metrics over the timed run (not for the Kafka modes). */
+  breakdown?: Breakdown;
+  /** Kafka modes: photos each worker process processed. */
+  photosPerWorker?: number[];
 }
 
 interface PeerResult extends PeerProcessesResult {
@@ -117,8 +131,14 @@ export const e2eSuite: BenchSuite = {
       } else sets.push(set);
     }
     if (sets.length === 0) throw new Error(`no photo set to run: ${skipped.join('; ')}`);
+    if (settings.modes.some((mode) => kafkaWorkers(mode) > 0) && !existsSync(mockKafkaBinary())) {
+      const reason = `Kafka modes: the mock broker ${mockKafkaBinary()} is not built (bash scripts/build-kafka-mock.sh)`;
+      skipped.push(reason);
+      context.progress(`skipped: ${reason}`);
+      settings.modes = settings.modes.filter((mode) => kafkaWorkers(mode) === 0);
+    }
 
-    const server = settings.modes.includes('postgres') ? await postgresServer(context) : undefined;
+    const server = settings.modes.some((mode) => mode !== 'embedded') ? await postgresServer(context) : undefined;
     const cases: CaseResult[] = [];
     const peers: PeerResult[] = [];
     try {
@@ -193,23 +213,105 @@ async function photoSet(key: SetKey, limit: number | undefined): Promise<PhotoSe
   return { key, label: `≈ 3 faces per photo (${groups.length} groups/ + ${groups.length} people/ dev photos × ${copies})`, photos: spread(photos, limit ?? Infinity) };
 }
 
-/** One case: a fresh server (fresh data folder or database), a fresh user, a client process uploading the set. */
-async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefined, settings: Settings, context: BenchContext): Promise<CaseResult> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-bench-e2e-'));
+/** The server side of one case, running and ready for uploads. */
+interface Deployment {
+  baseUrl: string;
+  /** Every server process (the all-in-one; or the api, workers and clusterer). */
+  pids: number[];
+  /** Kafka modes: photos processed by each worker process so far. */
+  photosPerWorker?(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh deployment for one case: the all-in-one on a new data folder (and, for postgres, a
+ * scratch database), or for kafka-N the api, N workers and the clusterer on a scratch
+ * database with a new 4-partition topic, every worker holding partitions before it returns.
+ */
+async function deploy(mode: Mode, dataDir: string, postgresUrl: string | undefined): Promise<Deployment> {
+  const env: Record<string, string> = { DATA_DIR: dataDir };
+  const services: RunningService[] = [];
   let database: ScratchDatabase | undefined;
-  let service: RunningService | undefined;
+  let broker: MockKafka | undefined;
+  const stop = async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await broker?.stop();
+    await database?.drop();
+  };
   try {
-    const env: Record<string, string> = { DATA_DIR: dataDir };
-    if (mode === 'postgres') {
-      if (!postgresUrl) throw new Error('the postgres mode needs a PostgreSQL server');
+    if (mode !== 'embedded') {
+      if (!postgresUrl) throw new Error(`the ${mode} mode needs a PostgreSQL server`);
       database = await createScratchDatabase('bench_e2e', postgresUrl);
       env.DATABASE_URL = database.url;
     }
     // Before the server starts: the embedded data folder takes one process at a time.
     await provisionUsers(env, [USER]);
-    service = await startService('all-in-one', env, 120_000);
-    const baseUrl = service.baseUrl!;
-    const serverPid = service.pid;
+    const workers = kafkaWorkers(mode);
+    if (workers === 0) {
+      services.push(await startService('all-in-one', env, 120_000));
+      return { baseUrl: services[0].baseUrl!, pids: [services[0].pid], stop };
+    }
+    broker = await startMockKafka({ topics: { 'bench.ingest': KAFKA_PARTITIONS, 'bench.dead': 1 } });
+    Object.assign(env, mockKafkaServiceEnv(broker), { KAFKA_INGEST_TOPIC: 'bench.ingest', KAFKA_DEAD_LETTER_TOPIC: 'bench.dead' });
+    const api = await startService('api', env, 120_000);
+    services.push(api);
+    const workerServices = await Promise.all(
+      Array.from({ length: workers }, (_, index) => startService('worker', { ...env, WORKER_ID: `worker-${index + 1}`, MIGRATE_ON_START: 'false' }, 120_000)),
+    );
+    services.push(...workerServices, await startService('clusterer', { ...env, MIGRATE_ON_START: 'false' }, 120_000));
+    await waitForPartitions(workerServices, KAFKA_PARTITIONS);
+    const url = database!.url;
+    return {
+      baseUrl: api.baseUrl!,
+      pids: services.map((service) => service.pid),
+      stop,
+      photosPerWorker: async () => {
+        const counts = await countProcessedBy(url);
+        return workerServices.map((_, index) => counts.get(`worker-${index + 1}`) ?? 0);
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Waits until the consumer group has settled with every partition held by one of the workers (their logs say which). */
+async function waitForPartitions(workers: readonly RunningService[], partitions: number): Promise<void> {
+  const held = (worker: RunningService) => {
+    const lines = worker.logs.filter((line) => line.includes('holding partitions'));
+    const match = /holding partitions \[([\d, ]*)\]/.exec(lines[lines.length - 1] ?? '');
+    return match ? match[1].split(',').filter((item) => item.trim() !== '').map(Number) : [];
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const assignments = workers.map(held);
+    if (assignments.every((list) => list.length > 0) && new Set(assignments.flat()).size === partitions) return;
+    if (Date.now() > deadline) throw new Error(`workers did not share the ${partitions} partitions: ${JSON.stringify(assignments)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function countProcessedBy(url: string): Promise<Map<string, number>> {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    const { rows } = await pool.query<{ processed_by: string; photos: number }>(
+      "SELECT processed_by, count(*)::int AS photos FROM photos WHERE status = 'done' GROUP BY processed_by",
+    );
+    return new Map(rows.map((row) => [row.processed_by, row.photos]));
+  } finally {
+    await pool.end();
+  }
+}
+
+/** One case: a fresh deployment, a fresh user, a client process uploading the set. */
+async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefined, settings: Settings, context: BenchContext): Promise<CaseResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'facecloud-bench-e2e-'));
+  let deployment: Deployment | undefined;
+  try {
+    deployment = await deploy(mode, dataDir, postgresUrl);
+    const { baseUrl, pids } = deployment;
+    const allInOne = kafkaWorkers(mode) === 0;
 
     const client = fork(join(__dirname, 'e2e-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
@@ -225,14 +327,15 @@ async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefine
       client.send({ type: 'task', task });
       await messages.ready;
 
-      const metricsBefore = await scrapeMetrics(baseUrl);
+      const metricsBefore = allInOne ? await scrapeMetrics(baseUrl) : [];
       const coresBefore = coreTimes();
-      const serverCpuBefore = processCpuSeconds(serverPid);
+      const serverCpuBefore = sum(pids.map(processCpuSeconds));
       client.send({ type: 'go' });
       const processed = await withDeadline(messages.processed, processingDeadlineMs(set.photos.length), `${set.label}, ${mode}: photos not all processed`);
       const coresAfter = coreTimes();
-      const serverCpuSeconds = processCpuSeconds(serverPid) - serverCpuBefore;
-      const metricsAfter = await scrapeMetrics(baseUrl);
+      const serverCpuSeconds = sum(pids.map(processCpuSeconds)) - serverCpuBefore;
+      const metricsAfter = allInOne ? await scrapeMetrics(baseUrl) : [];
+      const photosPerWorker = await deployment.photosPerWorker?.();
       context.progress(`${set.label}, ${mode}: processed in ${(processed.wallMs / 1000).toFixed(1)} s; waiting for the first person`);
       const report = await messages.report;
       if (report.accepted !== set.photos.length) {
@@ -244,18 +347,20 @@ async function runCase(set: PhotoSet, mode: Mode, postgresUrl: string | undefine
         client: report,
         cpu: cpuUse(coresBefore, coresAfter),
         serverCpuSeconds,
-        serverPeakRssMiB: peakRssMiBOf(serverPid),
-        breakdown: breakdown(metricsBefore, metricsAfter, processed.wallMs / 1000),
+        serverPeakRssMiB: sum(pids.map(peakRssMiBOf)),
+        breakdown: allInOne ? breakdown(metricsBefore, metricsAfter, processed.wallMs / 1000, workerLoops()) : undefined,
+        photosPerWorker,
       };
     } finally {
       if (client.exitCode === null) client.kill();
     }
   } finally {
-    await service?.stop();
-    await database?.drop();
+    await deployment?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 /** Generous: a server this slow is broken, and the benchmark should say so rather than hang. */
 function processingDeadlineMs(photos: number): number {
@@ -342,12 +447,12 @@ function peakRssMiBOf(pid: number): number {
 type Breakdown = Record<string, number>;
 
 /**
- * Where the server's wall time went. The worker loop's stages run one after another, so they
+ * Where the server's wall time went. Each worker loop's stages run one after another, so they
  * add up to the run's wall time; the analyzer stages run on several threads at once and add up
  * to thread-seconds; HTTP and the clusterer run alongside in the same process.
  */
 const BREAKDOWN_ROWS: ReadonlyArray<{ key: string; label: string }> = [
-  { key: 'idle', label: 'idle: waiting for jobs (wall time less the stages below)' },
+  { key: 'idle', label: 'idle: waiting for jobs (loops × wall time less the stages below)' },
   { key: 'claim', label: 'job claiming' },
   { key: 'check', label: 'photo checks (photo row, original present, marked processing)' },
   { key: 'load', label: 'reading originals (blob store)' },
@@ -368,7 +473,12 @@ const BREAKDOWN_ROWS: ReadonlyArray<{ key: string; label: string }> = [
   { key: 'clusterer assign', label: '[alongside] clusterer: incremental assignment passes' },
 ];
 
-function breakdown(before: Sample[], after: Sample[], wallSeconds: number): Breakdown {
+/** The all-in-one's worker loops (micro-batches in flight): the server gets our environment, so our setting is its setting. */
+function workerLoops(): number {
+  return loadConfig(process.env).WORKER_BATCHES_IN_FLIGHT;
+}
+
+function breakdown(before: Sample[], after: Sample[], wallSeconds: number, loops: number): Breakdown {
   const delta = (name: string, labels: Record<string, string> = {}) =>
     (metricValue(after, name, labels) ?? 0) - (metricValue(before, name, labels) ?? 0);
   const stage = (name: string) => delta('facecloud_stage_duration_seconds_sum', { stage: name });
@@ -379,7 +489,8 @@ function breakdown(before: Sample[], after: Sample[], wallSeconds: number): Brea
   return {
     // Derived: the idle timer of the sleep under way when the run starts began before it (up
     // to one WORKER_POLL_INTERVAL_MS), and the loop's bookkeeping between stages has no timer.
-    idle: wallSeconds - Object.values(loop).reduce((sum, seconds) => sum + seconds, 0),
+    idle: loops * wallSeconds - Object.values(loop).reduce((total, seconds) => total + seconds, 0),
+    loops,
     idleTimer: stage('idle'),
     ...loop,
     decode: vision('decode'),
@@ -400,12 +511,17 @@ function breakdown(before: Sample[], after: Sample[], wallSeconds: number): Brea
 function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers: readonly PeerResult[], skipped: readonly string[], settings: Settings): BenchOutcome {
   const perSecond = (count: number, ms: number) => (count / ms) * 1000;
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
-  const caseName = (result: CaseResult) => `${result.mode === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL'}`;
+  const caseName = (result: CaseResult) => {
+    const workers = kafkaWorkers(result.mode);
+    if (workers > 0) return `Kafka: api + ${workers} worker${workers > 1 ? 's' : ''} + clusterer, PostgreSQL`;
+    return result.mode === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL';
+  };
+  const broken = cases.filter((result) => result.breakdown !== undefined);
   const peerName = (peer: PeerResult) => `peer: face-api, ${peer.processes} process${peer.processes > 1 ? 'es' : ''}`;
   const labelOf = (key: SetKey) => sets.find((set) => set.key === key)!.label;
 
   const headline: BenchTable = {
-    title: 'End to end: fresh all-in-one server, photos uploaded over HTTP by a client process until every one is processed',
+    title: 'End to end: a fresh deployment, photos uploaded over HTTP by a client process until every one is processed',
     rows: [
       ['photos', 'server', 'photos', 'faces', 'failed', 'seconds', 'photos/s', 'faces/s', 'ours/peer', 'upload p50 ms', 'upload p99 ms', 'first person s', 'server CPU s', 'server peak RSS MiB'],
       ...sets.flatMap((set) => {
@@ -439,6 +555,12 @@ function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers:
       'faces: as GET /photos reports them (blurry and trash faces included); first person: first upload → GET /people lists one (default clustering schedule)',
       'peer: @vladmandic/face-api on tfjs WASM (single-threaded), photos dealt out to its processes, models loaded before the clock starts; decode + detection + descriptors in memory, nothing stored',
       'ours/peer: our photos/s end to end over the peer\'s photos/s on the same photos, same machine (higher = ours faster)',
+      `Kafka rows: separate processes, one user's uploads, a ${KAFKA_PARTITIONS}-partition ingest topic on the mock broker (jobs keyed by photo); server CPU and RSS add up all the processes; photos per worker: ${
+        cases
+          .filter((result) => result.photosPerWorker)
+          .map((result) => `${labelOf(result.set)}, ${kafkaWorkers(result.mode)} worker(s): ${result.photosPerWorker!.join(' + ')}`)
+          .join('; ') || 'no Kafka row'
+      }`,
       ...skipped.map((reason) => `skipped ${reason}`),
     ],
   };
@@ -469,20 +591,23 @@ function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers:
   const wallTable: BenchTable = {
     title: "Where the server's wall time went (seconds over the timed run, from its /metrics; share of the run's wall time)",
     rows: [
-      ['activity', ...cases.map((result) => `${labelOf(result.set).split(' (')[0]}, ${caseName(result)}`)],
-      ['run wall time', ...cases.map((result) => `${seconds(result.client.wallMs)} s`)],
+      ['activity', ...broken.map((result) => `${labelOf(result.set).split(' (')[0]}, ${caseName(result)}`)],
+      ['run wall time', ...broken.map((result) => `${seconds(result.client.wallMs)} s`)],
+      ['worker loops (micro-batches in flight)', ...broken.map((result) => String(result.breakdown!.loops))],
       ...BREAKDOWN_ROWS.map((row) => [
         row.label,
-        ...cases.map((result) => {
-          const value = result.breakdown[row.key];
-          return `${value.toFixed(1)} s (${((100 * value) / (result.client.wallMs / 1000)).toFixed(0)} %)`;
+        ...broken.map((result) => {
+          const value = result.breakdown![row.key];
+          const loopRow = !row.label.startsWith('[alongside]') && !row.label.startsWith('  ');
+          const whole = (loopRow ? result.breakdown!.loops : 1) * (result.client.wallMs / 1000);
+          return `${value.toFixed(1)} s (${((100 * value) / whole).toFixed(0)} %)`;
         }),
       ]),
     ],
     notes: [
-      "unindented rows without [alongside]: the worker loop's stages, one after another, adding up to the run's wall time; indented under analysis: its parts summed over the analyzer threads, which run at once (thread-seconds: they can add up to more than analysis)",
+      "unindented rows without [alongside]: the worker loops' stages, one after another in each loop, adding up to the run's wall time times the loops (their share is of that); indented under analysis: its parts summed over the analyzer threads, which run at once (thread-seconds: they can add up to more than analysis)",
       '[alongside]: in the same process at the same time as the worker loop (one event loop, so each row includes waiting for it); HTTP rows add up concurrent requests; clusterer rows count the work finished within the run (the first clustering run may come after it)',
-      "idle is derived (the worker's idle timer also counts the wait under way when the first upload arrives: see idleTimer in the JSON); not instrumented: the loop's bookkeeping between its stages (in idle), waiting for the event loop (in every row), the stages of a Kafka worker (not run here)",
+      "idle is derived (the worker's idle timer also counts the wait under way when the first upload arrives: see idleTimer in the JSON); not instrumented: the loop's bookkeeping between its stages (in idle), waiting for the event loop (in every row); the Kafka rows have no breakdown here (their stages are spread over several processes)",
     ],
   };
 
@@ -513,7 +638,8 @@ function outcome(sets: readonly PhotoSet[], cases: readonly CaseResult[], peers:
         serverCpuSeconds: round(result.serverCpuSeconds, 2),
         clientCpuSeconds: round(result.client.cpuSeconds, 2),
         serverPeakRssMiB: round(result.serverPeakRssMiB, 1),
-        serverSeconds: Object.fromEntries(Object.entries(result.breakdown).map(([key, value]) => [key, round(value, 3)])),
+        serverSeconds: result.breakdown && Object.fromEntries(Object.entries(result.breakdown).map(([key, value]) => [key, round(value, 3)])),
+        photosPerWorker: result.photosPerWorker,
       })),
       peer: peers.map((peer) => ({
         set: peer.set,

@@ -67,10 +67,53 @@ describe('average linkage', () => {
       const dimension = 4;
       const points = randomUnits(60, dimension, seed);
       for (const threshold of [0.5, 0.7, 0.9]) {
-        const result = averageLinkage({ points, dimension, group: Int32Array.from({ length: 60 }, (_, i) => i), ...allPairs(60) }, threshold);
-        assert.deepEqual(canonical(groupsOf(result.labels)), canonical(textbookAverageLinkage(points, dimension, threshold)), `seed ${seed}, t ${threshold}`);
+        const textbook = canonical(textbookAverageLinkage(points, dimension, threshold));
+        for (const bookedMinSize of [2, Infinity]) {
+          const result = averageLinkage({ points, dimension, group: Int32Array.from({ length: 60 }, (_, i) => i), ...allPairs(60) }, threshold, { bookedMinSize });
+          assert.deepEqual(canonical(groupsOf(result.labels)), textbook, `seed ${seed}, t ${threshold}, booked from ${bookedMinSize}`);
+        }
       }
     }
+  });
+
+  test('keeping candidates’ sum products between looks changes no cluster (bounds only skip candidates that cannot win)', () => {
+    // A synthetic library with a few big people (clusters that absorb many small ones, where
+    // kept products are used) and photos of several faces (cannot-link pairs).
+    const n = 2000;
+    const { embeddings: points, dimension } = syntheticFaces({ faces: n, seed: 11, largestShare: 0.15 });
+    const group = Int32Array.from({ length: n }, (_, i) => (i % 7 === 0 ? i + 1 : i));
+    const threshold = linkageThresholdFor(n);
+    // Each point's k nearest, as the scalable path's candidates.
+    const k = 16;
+    const edgeA = new Int32Array(n * k);
+    const edgeB = new Int32Array(n * k);
+    const nearest = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      nearest.fill(-Infinity);
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue;
+        let sum = 0;
+        for (let d = 0; d < dimension; d++) sum += points[i * dimension + d] * points[j * dimension + d];
+        let slot = k;
+        while (slot > 0 && nearest[slot - 1] < sum) slot--;
+        if (slot === k) continue;
+        nearest.copyWithin(slot + 1, slot, k - 1);
+        edgeB.copyWithin(i * k + slot + 1, i * k + slot, i * k + k - 1);
+        nearest[slot] = sum;
+        edgeB[i * k + slot] = j;
+      }
+      edgeA.fill(i, i * k, i * k + k);
+    }
+    const input = { points, dimension, group, edgeA, edgeB };
+    const everyTime = averageLinkage(input, threshold, { bookedMinSize: Infinity });
+    assert.ok(everyTime.clusterCount > 20 && everyTime.merges > 1000, `${everyTime.clusterCount} clusters, ${everyTime.merges} merges`);
+    for (const bookedMinSize of [2, 8]) {
+      const booked = averageLinkage(input, threshold, { bookedMinSize });
+      assert.deepEqual(booked.labels, everyTime.labels, `booked from size ${bookedMinSize}`);
+      assert.ok(booked.scoreComputations < everyTime.scoreComputations, `${booked.scoreComputations} vs ${everyTime.scoreComputations}`);
+    }
+    // Points of one photo are apart in the result as well.
+    for (const members of groupsOf(everyTime.labels)) assert.equal(new Set(members.map((i) => group[i])).size, members.length);
   });
 
   test('two points of one group (photo) never share a cluster, however alike', () => {

@@ -154,6 +154,8 @@ export async function linkPoints(
   const rowGroup = pick(group, index.original);
   await searchProbedCells(index, engine, Int32Array.from({ length: n }, (_, r) => r), k, graph, { group: rowGroup });
   stage('knn');
+  // Linkage reads the neighbours only: the distances (64 MB at 1M faces) need not stay through it.
+  graph.distances = new Float32Array(0);
   const edgeA = new Int32Array(n * k);
   for (let r = 0; r < n; r++) edgeA.fill(r, r * k, r * k + k);
   const rowLabels = averageLinkage({ points: index.data, dimension, group: rowGroup, edgeA, edgeB: graph.neighbours }, threshold).labels;

@@ -151,6 +151,8 @@ export const configSchema = z.object({
   WORKER_POLL_INTERVAL_MS: int(10, 60_000).default(1000),
   /** Photos a worker processes together (R-Net, O-Net and embeddings batched across them). */
   WORKER_BATCH_SIZE: int(1, 256).default(8),
+  /** Micro-batches in flight at once without Kafka: one is analysed while another is read or written. */
+  WORKER_BATCHES_IN_FLIGHT: int(1, 8).default(2),
   /** Recorded with each processed photo; defaults to host name and process id. */
   WORKER_ID: optionalString,
   INGEST_MAX_ATTEMPTS: int(1, 100).default(3),

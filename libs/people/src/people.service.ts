@@ -3,6 +3,8 @@ import {
   DATABASE,
   Repositories,
   withTransaction,
+  type FaceRepository,
+  type PersonRepository,
   type Database,
   type FaceCursor,
   type FacePlacement,
@@ -78,7 +80,7 @@ export class PeopleService {
   }
 
   async get(ownerId: string, personId: string): Promise<PersonView> {
-    return this.personView(this.owner(ownerId), personId);
+    return this.personView(this.owner(ownerId).persons, personId);
   }
 
   async listFaces(
@@ -87,7 +89,7 @@ export class PeopleService {
     page: { limit: number; cursor?: FaceCursor },
   ): Promise<{ faces: FaceView[]; nextCursor: string | null }> {
     const owner = this.owner(ownerId);
-    await this.personView(owner, personId);
+    await this.personView(owner.persons, personId);
     const rows = await owner.faces.listOfPerson(personId, { limit: page.limit + 1, after: page.cursor });
     const faces = rows.slice(0, page.limit);
     const last = faces[faces.length - 1];
@@ -103,8 +105,7 @@ export class PeopleService {
     changes: { name?: string | null; hidden?: boolean; coverFaceId?: string | null },
   ): Promise<PersonView> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
+      const { persons, faces } = this.owner(ownerId, client);
       const [person] = await persons.lock([personId]);
       if (!person) throw new NotFoundException(`person ${personId} not found`);
       if (changes.coverFaceId) {
@@ -114,7 +115,7 @@ export class PeopleService {
         }
       }
       await persons.update(personId, changes);
-      return this.personView(owner, personId);
+      return this.personView(persons, personId);
     });
   }
 
@@ -135,8 +136,7 @@ export class PeopleService {
    */
   async merge(ownerId: string, targetId: string, mergedIds: string[]): Promise<{ merge: MergeView; person: PersonView }> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
+      const { persons, faces } = this.owner(ownerId, client);
       const rows = await persons.lock([targetId, ...mergedIds]);
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const id of [targetId, ...mergedIds]) {
@@ -166,7 +166,7 @@ export class PeopleService {
       );
       return {
         merge: { id: record.id, targetPersonId: targetId, mergedPersonIds: mergedIds, createdAt: record.createdAt },
-        person: await this.personView(owner, targetId),
+        person: await this.personView(persons, targetId),
       };
     });
   }
@@ -179,8 +179,7 @@ export class PeopleService {
    */
   async undoMerge(ownerId: string, mergeId: string): Promise<{ restoredPersonIds: string[]; person: PersonView | null }> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
+      const { persons, faces } = this.owner(ownerId, client);
       const merge = await persons.lockMerge(mergeId);
       if (!merge) throw new NotFoundException(`merge ${mergeId} not found`);
       if (merge.undoneAt) throw new ConflictException(`merge ${mergeId} was already undone at ${merge.undoneAt.toISOString()}`);
@@ -203,16 +202,16 @@ export class PeopleService {
       const restoredPersonIds = plan.restored.map(({ person }) => person.id);
       await persons.markMergeUndone(mergeId);
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
-      return { restoredPersonIds, person: plan.targetEmptied ? null : await this.personView(owner, targetId) };
+      return { restoredPersonIds, person: plan.targetEmptied ? null : await this.personView(persons, targetId) };
     });
   }
 
   /** Persons whose faces look closest to this person's, best first, for "same person?" prompts. */
   async similar(ownerId: string, personId: string, limit: number): Promise<{ people: Array<{ person: PersonView; similarity: number }> }> {
-    const owner = this.owner(ownerId);
-    await this.personView(owner, personId);
-    const matches = await owner.persons.similar(personId, limit);
-    const found = new Map((await owner.persons.findMany(matches.map((match) => match.personId))).map((p) => [p.id, p]));
+    const { persons } = this.owner(ownerId);
+    await this.personView(persons, personId);
+    const matches = await persons.similar(personId, limit);
+    const found = new Map((await persons.findMany(matches.map((match) => match.personId))).map((p) => [p.id, p]));
     return {
       people: matches.flatMap((match) => {
         const person = found.get(match.personId);
@@ -225,9 +224,8 @@ export class PeopleService {
   /** The face, placed by the user in an existing or a new person. 409 if that person already has a face of the photo. */
   async moveFace(ownerId: string, faceId: string, to: MoveTarget): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
-      const face = await this.lockFace(owner, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       let personId: string;
       if ('personId' in to) {
         const [person] = await persons.lock([to.personId]);
@@ -244,48 +242,46 @@ export class PeopleService {
       await faces.assign([face.id], personId, 'user');
       // Placing a face in a person takes back an earlier "not a face".
       if (face.kind === 'not_face') await faces.setKind(face.id, 'face');
-      return this.faceView(owner, face.id);
+      return this.faceView(faces, face.id);
     });
   }
 
   /** Takes the face out of its person and records "not this person", so it never returns there. */
   async removeFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { persons, faces } = owner;
-      const face = await this.lockFace(owner, faceId);
+      const { persons, faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
       await persons.addExclusion(face.id, face.personId);
       await faces.assign([face.id], null, 'cluster');
-      return this.faceView(owner, face.id);
+      return this.faceView(faces, face.id);
     });
   }
 
   /** The user says the detection is not a face: it leaves its person and takes no part in clustering. */
   async markNotFace(ownerId: string, faceId: string): Promise<FaceView> {
     return withTransaction(this.database.pool, async (client) => {
-      const owner = this.owner(ownerId, client);
-      const { faces } = owner;
-      const face = await this.lockFace(owner, faceId);
+      const { faces } = this.owner(ownerId, client);
+      const face = await this.lockFace(faces, faceId);
       await faces.setKind(face.id, 'not_face');
       if (face.personId) await faces.assign([face.id], null, 'cluster');
-      return this.faceView(owner, face.id);
+      return this.faceView(faces, face.id);
     });
   }
 
-  private async personView({ persons }: OwnerRepositories, personId: string): Promise<PersonView> {
+  private async personView(persons: PersonRepository, personId: string): Promise<PersonView> {
     const person = await persons.find(personId);
     if (!person) throw new NotFoundException(`person ${personId} not found`);
     return toPersonView(person);
   }
 
-  private async lockFace({ faces }: OwnerRepositories, faceId: string): Promise<FacePlacement> {
+  private async lockFace(faces: FaceRepository, faceId: string): Promise<FacePlacement> {
     const [face] = await faces.lock([faceId]);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return face;
   }
 
-  private async faceView({ faces }: OwnerRepositories, faceId: string): Promise<FaceView> {
+  private async faceView(faces: FaceRepository, faceId: string): Promise<FaceView> {
     const face = await faces.find(faceId);
     if (!face) throw new NotFoundException(`face ${faceId} not found`);
     return toFaceView(face);

@@ -16,6 +16,11 @@ export interface PostgresJobSourceOptions {
   /** Jobs claimed and processed together. */
   batchSize: number;
   /**
+   * Micro-batches a worker has in flight at once, each claimed, checked, analysed and written
+   * by its own loop: while one batch waits on the database, the other keeps the analyzers busy.
+   */
+  batchesInFlight: number;
+  /**
    * A claimed job not finished within this time is handed to another worker even though its
    * holder is alive (stuck). A holder that died loses its jobs at once (see ClaimHolder).
    */
@@ -36,7 +41,7 @@ export class PostgresJobSource implements IngestJobSource {
   readonly name = 'postgres';
   readonly wakeup = new Wakeup();
   private running = false;
-  private loop: Promise<void> | undefined;
+  private loops: Promise<void>[] = [];
   private readonly jobs: IngestJobQueue;
 
   constructor(
@@ -48,13 +53,13 @@ export class PostgresJobSource implements IngestJobSource {
 
   async start(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {
     this.running = true;
-    this.loop = this.run(handler, giveUp);
+    this.loops = Array.from({ length: Math.max(1, this.options.batchesInFlight) }, () => this.run(handler, giveUp));
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.wakeup.notify();
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   private async run(handler: IngestBatchHandler, giveUp: IngestJobGiveUp): Promise<void> {

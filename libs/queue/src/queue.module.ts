@@ -58,6 +58,7 @@ function createJobSource(config: AppConfig, kafka: Kafka | null, database: Datab
   return new PostgresJobSource(database, {
     pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
     batchSize: config.WORKER_BATCH_SIZE,
+    batchesInFlight: config.WORKER_BATCHES_IN_FLIGHT,
     leaseSeconds: 300,
     retry,
     onError: logError,

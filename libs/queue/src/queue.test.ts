@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { metrics } from '@facecloud/metrics';
 import { IngestJobQueue, Repositories, openDatabase, runMigrations, type Database } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
-import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../test/support/kafka';
+import { mockKafkaConsumerTuning, startMockKafka, type MockKafka } from '../../../tools/support/mock-kafka';
 import { exponentialBackoff, type IngestBatchHandler, type IngestJob, type JobResult } from './ingest-job';
 import { KafkaJobSource } from './kafka-job-source';
 import { OutboxRelay } from './outbox-relay';
@@ -283,7 +284,7 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
 
   test('jobs are delivered once; a failing job is retried with back-off and then given up', async () => {
     const [good, bad] = await enqueuePhotos(database, 'erin', 2);
-    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
+    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 8, batchesInFlight: 1, leaseSeconds: 60, retry: fastRetry(3) });
     const attempts = new Map<string, number[]>();
     const givenUp: IngestJob[] = [];
     await source.start(
@@ -314,7 +315,7 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
     };
     const before = { claim: await stage('claim'), complete: await stage('complete'), idle: await stage('idle') };
     await enqueuePhotos(database, 'fern', 3);
-    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 8, leaseSeconds: 60, retry: fastRetry(3) });
+    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 8, batchesInFlight: 1, leaseSeconds: 60, retry: fastRetry(3) });
     let handled = 0;
     await source.start(
       async (batch) => {
@@ -333,6 +334,37 @@ describe('PostgreSQL-table job source (embedded PGlite)', () => {
     assert.ok(claim.count - before.claim.count >= 2, 'the claim that took the jobs and at least one that found none');
     assert.ok(claim.sum > before.claim.sum);
     assert.ok((await stage('idle')).sum - before.idle.sum >= 0.015, 'an idle wait lasts about the poll interval');
+  });
+
+  test('two micro-batches in flight: a second batch is claimed and handled while the first is still being handled', async () => {
+    const photoIds = await enqueuePhotos(database, 'gwen', 4);
+    const source = new PostgresJobSource(database, { pollIntervalMs: 20, batchSize: 2, batchesInFlight: 2, leaseSeconds: 60, retry: fastRetry(3) });
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const handled: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    await source.start(
+      async (batch) => {
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        // The first batch waits until another one has started: with one loop this never happens.
+        if (handled.length === 0 && mostInFlight === 1) await Promise.race([firstHeld, delay(5_000)]);
+        else releaseFirst();
+        handled.push(...batch.map((job) => job.photoId));
+        inFlight--;
+        return batch.map(() => ({ status: 'done' }) as JobResult);
+      },
+      async () => undefined,
+    );
+    try {
+      await waitUntil(() => handled.length === 4, 10_000, 'all four jobs');
+    } finally {
+      await source.stop();
+    }
+    assert.equal(mostInFlight, 2, 'two batches were handled at once');
+    assert.deepEqual([...handled].sort(), [...photoIds].sort(), 'every job once');
+    assert.equal(await queueOf(database).count(), 0);
   });
 
   test('a restart on the same data folder takes over the jobs the previous process held, at once', async () => {

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { ClaimHolder } from './claim-holder';
 import { DataFolderLock } from './data-folder-lock';
+import { PreparedStatementClient } from './prepared-statement-client';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -36,7 +37,7 @@ export interface DatabaseOptions {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const pool = new Pool({ connectionString: options.url, max: options.poolMax });
+    const pool = new Pool({ connectionString: options.url, max: options.poolMax, Client: PreparedStatementClient });
     // An idle connection that breaks (server restart, network) is dropped by the pool and
     // reported here; unlistened, the error would end the process. Queries then reconnect.
     pool.on('error', (error) => new Logger('Database').warn(`idle database connection lost: ${error.message}`));
@@ -103,7 +104,7 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
   }
   // PGlite is a single session: more than one pooled connection would interleave
   // transactions, so the pool is capped at one and callers queue.
-  const pool = new Pool({ ...createPgConfig(pglite), max: 1 } as ConstructorParameters<typeof Pool>[0]);
+  const pool = new Pool({ ...createPgConfig(pglite), max: 1, Client: PreparedStatementClient } as ConstructorParameters<typeof Pool>[0]);
   const claims = new ClaimHolder(pool, undefined);
   const engine = pglite;
   return {

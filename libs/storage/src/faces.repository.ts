@@ -335,18 +335,12 @@ export class FaceRepository extends OwnerScoped {
 
   /** The persons already holding a face of each given photo (one face per person per photo). */
   async personsOnPhotos(photoIds: string[]): Promise<Map<string, Set<string>>> {
-    const result = await this.db.query<{ photo_id: string; person_id: string }>(
-      `SELECT DISTINCT photo_id, person_id FROM faces
-       WHERE owner_id = $1 AND photo_id = ANY($2::uuid[]) AND person_id IS NOT NULL`,
+    const result = await this.db.query<{ photo_id: string; person_ids: string[] }>(
+      `SELECT photo_id, array_agg(DISTINCT person_id) AS person_ids FROM faces
+       WHERE owner_id = $1 AND photo_id = ANY($2::uuid[]) AND person_id IS NOT NULL GROUP BY photo_id`,
       [this.ownerId, photoIds],
     );
-    const persons = new Map<string, Set<string>>();
-    for (const row of result.rows) {
-      const set = persons.get(row.photo_id);
-      if (set) set.add(row.person_id);
-      else persons.set(row.photo_id, new Set([row.person_id]));
-    }
-    return persons;
+    return new Map(result.rows.map((row) => [row.photo_id, new Set(row.person_ids)]));
   }
 
   /**

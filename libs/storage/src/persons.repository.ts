@@ -304,20 +304,14 @@ export class PersonRepository extends OwnerScoped {
    * id → the person ids it must never join, in face id order.
    */
   async listExclusions(about: { faceIds?: string[]; personIds?: string[] } = {}): Promise<Map<string, Set<string>>> {
-    const result = await this.db.query<{ face_id: string; person_id: string }>(
-      `SELECT face_id, person_id FROM face_person_exclusions
+    const result = await this.db.query<{ face_id: string; person_ids: string[] }>(
+      `SELECT face_id, array_agg(person_id ORDER BY person_id) AS person_ids FROM face_person_exclusions
        WHERE owner_id = $1 AND ($2::uuid[] IS NULL OR face_id = ANY($2::uuid[]))
          AND ($3::uuid[] IS NULL OR person_id = ANY($3::uuid[]))
-       ORDER BY face_id, person_id`,
+       GROUP BY face_id ORDER BY face_id`,
       [this.ownerId, about.faceIds ?? null, about.personIds ?? null],
     );
-    const exclusions = new Map<string, Set<string>>();
-    for (const row of result.rows) {
-      const set = exclusions.get(row.face_id);
-      if (set) set.add(row.person_id);
-      else exclusions.set(row.face_id, new Set([row.person_id]));
-    }
-    return exclusions;
+    return new Map(result.rows.map((row) => [row.face_id, new Set(row.person_ids)]));
   }
 
   /** Removes exclusions of these faces from this person; returns the face ids that had one. */

@@ -17,7 +17,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot } from '../../tools/support/paths';
+import { repoRoot } from './paths';
 
 export interface MockKafkaOptions {
   /** Topics to create at start-up: name -> partition count. */
