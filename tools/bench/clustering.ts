@@ -18,7 +18,7 @@ import { HDBSCAN } from 'hdbscan-ts';
 import { Client } from 'pg';
 import { configSchema, findRepoRoot } from '@facecloud/config';
 import { Repositories, openDatabase, runMigrations } from '@facecloud/storage';
-import { FaceClusteringService } from '../../libs/clustering/src/face-clustering.service';
+import { clusteringServices } from '../../libs/clustering/src/clustering.module';
 import { clusteringParamsFor } from '../../libs/clustering/src/clustering-params';
 import { hdbscan } from '../../libs/clustering/src/hdbscan';
 import { linkPoints } from '../../libs/clustering/src/group-faces';
@@ -33,7 +33,7 @@ import { formatTable, peakRssMiB } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
 /**
- * `service`: a whole clustering run as users get it (FaceClusteringService on PostgreSQL:
+ * `service`: a whole clustering run as users get it (ClusteringRunService on PostgreSQL:
  * read the faces, HDBSCAN, resolve persons, write them), on the same synthetic library
  * inserted beforehand; its time is that of the first run (every person new), and the note
  * gives a second run over the unchanged library.
@@ -122,7 +122,7 @@ export const clusteringSuite: BenchSuite = {
         .filter((m) => m.algorithm === 'service')
         .map(
           (m) =>
-            `service at ${m.faces}: a clustering run of FaceClusteringService on PostgreSQL with its defaults (average linkage) (faces read ${((m.stages?.read ?? 0) / 1000).toFixed(1)} s of it, ` +
+            `service at ${m.faces}: a clustering run of ClusteringRunService on PostgreSQL with its defaults (average linkage) (faces read ${((m.stages?.read ?? 0) / 1000).toFixed(1)} s of it, ` +
             `clusters become persons, rows written); a second run over the unchanged library ${((m.stages?.rerun ?? 0) / 1000).toFixed(1)} s`,
         ),
     ];
@@ -224,7 +224,7 @@ async function runServiceChild(url: string, owner: string): Promise<ServiceRun> 
   try {
     const config = configSchema.parse({ LOG_LEVEL: 'silent', CLUSTER_RUN_WAIT_SECONDS: '3600' });
     const repositories = new Repositories();
-    const service = new FaceClusteringService(database, config, repositories);
+    const service = clusteringServices(database, config).queue;
     let started = performance.now();
     await repositories.forOwner(database.pool, owner).faces.listEmbeddings();
     const readSeconds = (performance.now() - started) / 1000;

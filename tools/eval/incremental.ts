@@ -1,7 +1,7 @@
 /**
  * Incremental assignment against full runs, on a labelled library: photos arrive in a seeded
  * random upload order, in batches as the clusterer's poll finds them; each batch's new faces
- * go through the incremental rule (joinByAverageLinkage, as FaceClusteringService.assignPending
+ * go through the incremental rule (joinByAverageLinkage, as IncrementalAssignmentService.assignPending
  * applies it: the persons of a face's nearest assigned faces, never one already on its photo),
  * and a full run (groupPersons, with the persons so far) follows whenever the schedule's rule
  * (CLUSTER_RUN_MIN_NEW_FACES and CLUSTER_RUN_MIN_NEW_FRACTION) says so. At the end a final full
@@ -70,6 +70,7 @@ export async function simulateIncremental(
       photoId: faces[i].photo.path,
       personId: personOf.get(i) ?? null,
       assignedBy: 'cluster',
+      quality: faces[i].face.quality,
       embedding: faces[i].face.embedding,
     }));
     const { resolved } = await groupPersons({ faces: runFaces, persons, exclusions: new Map() }, settings);

@@ -94,6 +94,7 @@ export async function scoreLibrary(
     photoId: item.photo.path,
     personId: null,
     assignedBy: 'cluster',
+    quality: item.face.quality,
     embedding: item.face.embedding,
   }));
   let persons: number[][] = [];

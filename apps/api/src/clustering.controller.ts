@@ -15,7 +15,7 @@ import {
 import type { Response } from 'express';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { FaceClusteringService } from '@facecloud/clustering';
+import { ClusteringQueueService } from '@facecloud/clustering';
 import { OwnerId } from './owner.decorator';
 import { toClusteringRunView } from './views';
 import { ZodValidationPipe } from './zod-validation.pipe';
@@ -29,7 +29,7 @@ export class ClusteringController {
   private readonly logger = new Logger(ClusteringController.name);
 
   constructor(
-    private readonly clustering: FaceClusteringService,
+    private readonly clustering: ClusteringQueueService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

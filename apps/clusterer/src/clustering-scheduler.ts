@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@facecloud/config';
-import { FaceClusteringService } from '@facecloud/clustering';
+import { ClusteringQueueService, IncrementalAssignmentService } from '@facecloud/clustering';
 import { Wakeup } from '@facecloud/queue';
 
 /**
@@ -17,7 +17,8 @@ export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplic
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly clustering: FaceClusteringService,
+    private readonly runs: ClusteringQueueService,
+    private readonly assignment: IncrementalAssignmentService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,10 +46,10 @@ export class ClusteringScheduler implements OnApplicationBootstrap, BeforeApplic
       if (!this.running) break;
       if (Date.now() >= nextSchedule) {
         nextSchedule = Date.now() + this.config.CLUSTER_INTERVAL_SECONDS * 1000;
-        await this.step('scheduling runs', () => this.clustering.scheduleDueRuns());
+        await this.step('scheduling runs', () => this.runs.scheduleDueRuns());
       }
-      await this.step('assigning new faces', () => this.clustering.assignPendingFaces());
-      await this.step('running queued runs', () => this.clustering.runQueued(() => !this.running));
+      await this.step('assigning new faces', () => this.assignment.assignPendingFaces());
+      await this.step('running queued runs', () => this.runs.runQueued(() => !this.running));
     }
   }
 

@@ -6,13 +6,9 @@ import type { HdbscanResult } from './hdbscan-tree';
 import { buildCellIndex, searchProbedCells, pick, type CellIndexOptions } from './knn/cell-index';
 import { sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 import { linkageThresholdFor } from './linkage-threshold';
-import { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
+import { keepOneFacePerPhotoOfGroup, type GroupedFace } from './person-rules';
 
-export interface ClusterableFace {
-  photoId: string;
-  /** Unit vector. */
-  embedding: Float32Array;
-}
+export type ClusterableFace = GroupedFace;
 
 /** Unset or 0: chosen by library size (clusteringParamsFor). */
 export type GroupingParams = Partial<ClusteringParams>;
@@ -189,12 +185,13 @@ function pairsAbove(points: Float32Array, dimension: number, threshold: number):
 
 function toGroups(faces: readonly ClusterableFace[], result: HdbscanResult, params: ClusteringParams) {
   const { labels, probabilities, clusterCount } = result;
-  const members: ClusterMember[][] = Array.from({ length: clusterCount }, () => []);
+  const members: number[][] = Array.from({ length: clusterCount }, () => []);
   labels.forEach((label, i) => {
-    if (label >= 0) members[label].push({ faceId: String(i), photoId: faces[i].photoId, strength: probabilities[i] });
+    if (label >= 0) members[label].push(i);
   });
-  const groups = keepOneFacePerPhoto(members)
-    .clusters.map((cluster) => cluster.map((member) => Number(member.faceId)))
+  // One face per photo in a group, by the person rule (a group becomes a person).
+  const groups = members
+    .map((group) => keepOneFacePerPhotoOfGroup(faces, group).kept)
     .filter((group) => group.length >= params.minClusterSize);
   const strengths = new Float32Array(faces.length);
   for (const group of groups) for (const i of group) strengths[i] = probabilities[i];

@@ -1,9 +1,17 @@
 export { hdbscan, type HdbscanOptions, type HdbscanResult, type Metric } from './hdbscan';
 export { adjustedRandIndex, noiseAsSingletons } from './partition-metrics';
-export { matchClustersToPersons } from './person-matching';
+export { matchClustersToPersons, type PersonAssignment } from './person-matching';
 export { resolvePersons, type RunFace, type RunPerson, type ResolvedPersons, type ResolveOptions } from './resolve-persons';
 export { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
-export { keepOneFacePerPhoto, type ClusterMember } from './one-face-per-photo';
+export {
+  keepOneFacePerPhoto,
+  keepOneFacePerPhotoOfGroup,
+  photoSlotOrder,
+  placeOnePerPhoto,
+  similarityToMean,
+  type GroupedFace,
+  type PhotoSlotClaim,
+} from './person-rules';
 export {
   clusterFaces,
   EXACT_PATH_MAX_FACES,
@@ -24,5 +32,7 @@ export { seededRandom } from './knn/cell-index';
 export { OnnxSimilarityEngine, sharedSimilarityEngine, type SimilarityEngine } from './knn/similarity-engine';
 export { groupPersons, personGroupingSettings, type PersonGroupingInput, type PersonGroupingSettings } from './group-persons';
 export { joinByAverageLinkage, type PersonCandidate } from './join-person';
-export { FaceClusteringService } from './face-clustering.service';
-export { ClusteringModule } from './clustering.module';
+export { ClusteringQueueService } from './clustering-queue.service';
+export { ClusteringRunService } from './clustering-run.service';
+export { IncrementalAssignmentService } from './incremental-assignment.service';
+export { ClusteringModule, clusteringServices } from './clustering.module';

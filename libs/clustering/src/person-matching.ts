@@ -1,4 +1,8 @@
-import type { PersonAssignment } from '@facecloud/storage';
+/** One person of a clustering result: an existing id to keep, or null for a new person. */
+export interface PersonAssignment {
+  personId: string | null;
+  faceIds: string[];
+}
 
 /**
  * Maps this run's clusters onto the persons of the previous run so that ids (and with them

@@ -17,7 +17,7 @@ import {
   type Queryable,
 } from '@facecloud/storage';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres';
-import { FaceClusteringService } from './face-clustering.service';
+import { clusteringServices } from './clustering.module';
 import { seededRandom } from './knn/cell-index';
 
 const DIMENSIONS = 192;
@@ -66,7 +66,10 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
   const repositories = new Repositories();
-  const service = (config = testConfig()) => new FaceClusteringService(database, config, repositories);
+  const service = (config = testConfig()) => {
+    const { queue, assignment } = clusteringServices(database, config);
+    return { clusterOwner: (ownerId: string) => queue.clusterOwner(ownerId), assignPending: (ownerId: string) => assignment.assignPending(ownerId) };
+  };
 
   before(async () => {
     testDatabase = await createTestDatabase('persons');
@@ -78,12 +81,13 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
     await testDatabase?.drop();
   });
 
-  async function addPhoto(ownerId: string, embeddings: Float32Array[]): Promise<string[]> {
+  async function addPhoto(ownerId: string, embeddings: Float32Array[], qualities?: number[]): Promise<string[]> {
     const photo = await database.pool.query<{ id: string }>(
       `INSERT INTO photos (owner_id, sha256, byte_size, content_type, status) VALUES ($1, $2, 1, 'image/jpeg', 'done') RETURNING id`,
       [ownerId, randomBytes(32).toString('hex')],
     );
-    return repositories.forOwner(database.pool, ownerId).faces.replaceForPhoto(photo.rows[0].id, embeddings.map(testFace));
+    const rows = embeddings.map((embedding, i) => ({ ...testFace(embedding), quality: qualities?.[i] ?? 0.5 }));
+    return repositories.forOwner(database.pool, ownerId).faces.replaceForPhoto(photo.rows[0].id, rows);
   }
   /** One photo per face; returns the face ids. */
   async function addSolo(ownerId: string, centre: Float32Array, count: number): Promise<string[]> {
@@ -294,6 +298,19 @@ describe('persons across clustering runs (PostgreSQL with pgvector)', () => {
     assert.equal(pass.assigned, 1);
     assert.deepEqual((await personsOf(twins)).filter((id) => id === aliceId).length, 1);
     await assertOneFacePerPhoto(owner);
+  });
+
+  test('between runs, the better picture of a photo takes the person, whichever face was stored first', async () => {
+    for (const qualities of [[0.3, 0.9], [0.9, 0.3]]) {
+      const { owner, alice, aliceFaces } = await aliceAndBob('quality', 6);
+      await service().clusterOwner(owner);
+      const aliceId = await commonPerson(aliceFaces);
+      const pair = await addPhoto(owner, [faceOf(alice), faceOf(alice)], qualities);
+      const better = pair[qualities.indexOf(0.9)];
+      assert.deepEqual(await service().assignPending(owner), { checked: 2, assigned: 1 });
+      assert.equal(await personOf(better), aliceId, `qualities ${qualities}`);
+      await assertOneFacePerPhoto(owner);
+    }
   });
 
   test('the weaker face of a photo goes to its next-best person when its neighbours say so', async () => {

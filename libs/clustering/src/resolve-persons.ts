@@ -1,9 +1,19 @@
-import type { FaceEmbedding, PersonAssignment } from '@facecloud/storage';
 import { voteForPerson, type Neighbour, type VoteRule } from './neighbour-vote';
-import { matchClustersToPersons } from './person-matching';
+import { matchClustersToPersons, type PersonAssignment } from './person-matching';
+import { keepOneFacePerPhotoOfGroup } from './person-rules';
 
-/** A face as a clustering run sees it: the stored row the run reads (embedding a unit vector). */
-export type RunFace = FaceEmbedding;
+/** A face as a clustering run sees it. */
+export interface RunFace {
+  id: string;
+  photoId: string;
+  personId: string | null;
+  /** 'user': the user placed or confirmed the face with its person; clustering keeps it there. */
+  assignedBy: 'cluster' | 'user';
+  /** 0..1 (see PhotoSlotClaim); unknown: leave out, and faces of a photo are told apart by similarity. */
+  quality?: number;
+  /** Unit vector. */
+  embedding: Float32Array;
+}
 
 export interface RunPerson {
   id: string;
@@ -32,8 +42,9 @@ export interface ResolvedPersons {
  *   placed or confirmed, as after a merge, or with a face removed from it) is curated: it keeps all its faces, so it can grow
  *   but never turns into someone else, and it never dissolves;
  * - a face never joins a person the user removed it from ("not this person");
- * - a person holds at most one face per photo: faces the user placed win, then the face most
- *   like the person; the others go to their next-best person by neighbour vote, or wait.
+ * - a person holds at most one face per photo (keepOneFacePerPhoto; faces the user placed or
+ *   that a curated person holds are pinned); the others go to their next-best person by
+ *   neighbour vote, or wait.
  * Clusters keep the id of the person they mostly were (see matchClustersToPersons); other
  * persons of the previous run that found no cluster and are not curated disappear.
  */
@@ -82,7 +93,7 @@ export function resolvePersons(
   });
   for (const [face, personId] of anchoredTo) join(personId, face);
 
-  const losers = keepOneFacePerPhoto(faces, members, anchoredTo);
+  const losers = keepOneFacePerPersonAndPhoto(faces, members, anchoredTo);
   placeByVote(faces, members, losers, excluded, options.vote);
 
   const assignments: PersonAssignment[] = [];
@@ -102,48 +113,23 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * Leaves each person at most one face per photo. Faces anchored to the person (user
- * decisions) are never removed; otherwise the face closest to the person's mean stays.
- * Returns the removed faces with the person they lost.
+ * Leaves each person at most one face per photo (the person rule, see photoSlotOrder); faces
+ * anchored to the person (user decisions) are pinned. Returns the removed faces with the
+ * person they lost.
  */
-function keepOneFacePerPhoto(
+function keepOneFacePerPersonAndPhoto(
   faces: readonly RunFace[],
   members: Map<string, Set<number>>,
   anchoredTo: ReadonlyMap<number, string>,
 ): Array<{ face: number; lostAt: string }> {
   const losers: Array<{ face: number; lostAt: string }> = [];
   for (const [key, set] of members) {
-    const byPhoto = new Map<string, number[]>();
-    for (const face of set) {
-      const list = byPhoto.get(faces[face].photoId);
-      if (list) list.push(face);
-      else byPhoto.set(faces[face].photoId, [face]);
-    }
-    if ([...byPhoto.values()].every((list) => list.length === 1)) continue;
-    const mean = new Float32Array(faces[0].embedding.length);
-    for (const face of set) faces[face].embedding.forEach((value, i) => (mean[i] += value));
-    for (const list of byPhoto.values()) {
-      if (list.length === 1) continue;
-      const anchored = list.filter((face) => anchoredTo.get(face) === key);
-      const keep = anchored.length > 0 ? new Set(anchored) : new Set([maxBy(list, (face) => dot(faces[face].embedding, mean))]);
-      for (const face of list) {
-        if (keep.has(face)) continue;
-        set.delete(face);
-        losers.push({ face, lostAt: key });
-      }
+    for (const index of keepOneFacePerPhotoOfGroup(faces, set, (face) => anchoredTo.get(face) === key).dropped) {
+      set.delete(index);
+      losers.push({ face: index, lostAt: key });
     }
   }
   return losers;
-}
-
-function maxBy<T>(items: readonly T[], score: (item: T) => number): T {
-  let best = items[0];
-  let bestScore = score(best);
-  for (const item of items.slice(1)) {
-    const value = score(item);
-    if (value > bestScore) [best, bestScore] = [item, value];
-  }
-  return best;
 }
 
 /** Gives each face that lost its place the person its nearest assigned faces vote for, if any. */

@@ -21,16 +21,15 @@ export class PhotoDeletionService {
 
   /**
    * Deletes the photo, its faces and any pending job in one transaction; persons left
-   * without faces go too, and the library is marked for re-clustering. The original's bytes
+   * without faces go too (migration 0010), and the library is marked for re-clustering. The original's bytes
    * are removed afterwards unless another photo (of any owner) has the same bytes.
    * Returns false when the owner has no such photo.
    */
   async delete(ownerId: string, photoId: string): Promise<boolean> {
     const deleted = await withTransaction(this.database.pool, async (client) => {
-      const { photos, persons, runs } = this.repositories.forOwner(client, ownerId);
+      const { photos, runs } = this.repositories.forOwner(client, ownerId);
       const photo = await photos.delete(photoId);
       if (!photo) return undefined;
-      await persons.deleteIfEmpty();
       await runs.markLibraryChanged();
       return photo;
     });

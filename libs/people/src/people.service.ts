@@ -6,7 +6,6 @@ import {
   type FaceRepository,
   type PersonRepository,
   type Database,
-  type FaceAssignedBy,
   type FaceCursor,
   type FacePlacement,
   type FaceRecord,
@@ -14,26 +13,9 @@ import {
   type PersonCursor,
   type PersonListQuery,
   type PersonRecord,
-  type PersonRow,
   type Queryable,
 } from '@facecloud/storage';
-
-/**
- * What a merge keeps to undo it exactly (person_merges.merged_persons, a JSON array):
- * one `merged` entry per merged-in person (its row, its faces with their assigned_by and
- * whether the merge unassigned them, its "not this person" exclusions) and one `target`
- * entry (the target's faces as they were, and the exclusions the merge lifted from it).
- */
-export type MergeSnapshotEntry =
-  | { role: 'merged'; person: PersonRow; faces: SnapshotFace[]; exclusions: string[] }
-  | { role: 'target'; personId: string; faces: SnapshotFace[]; liftedExclusions: string[] };
-
-export interface SnapshotFace {
-  id: string;
-  assignedBy: FaceAssignedBy;
-  /** The merge took this face out of every person (another face of its photo was kept). */
-  unassigned: boolean;
-}
+import { facesSharingAPhoto, planMerge, planUndo, type MergeSnapshotEntry } from './merge-plan';
 
 export interface MergeView {
   id: string;
@@ -52,16 +34,13 @@ export interface PersonListRequest {
 
 export type MoveTarget = { personId: string } | { newPerson: { name?: string } };
 
-/** Order of preference when two faces of one photo meet in one person: the better one stays. */
-function betterFace(a: FacePlacement, b: FacePlacement): number {
-  return b.quality - a.quality || b.detectionScore - a.detectionScore || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /**
  * The user's decisions about persons and faces: naming, hiding, covers, merges (with exact
  * undo) and moving faces. Every operation is scoped to one owner: an id of another owner
  * behaves as an id that does not exist. Writes run in one transaction each, locking the
  * rows they decide about, so concurrent requests and clustering runs never see half a merge.
+ * What to change is decided by the person rules (merge-plan.ts, keepOneFacePerPhoto); the
+ * database removes persons left without faces and covers that left their person (migration 0010).
  */
 @Injectable()
 export class PeopleService {
@@ -140,42 +119,27 @@ export class PeopleService {
       for (const id of [targetId, ...mergedIds]) {
         if (!byId.has(id)) throw new NotFoundException(`person ${id} not found`);
       }
-      const target = byId.get(targetId)!;
       const placements = await faces.lockOfPersons([targetId, ...mergedIds]);
-
-      const unassigned = new Set<string>();
-      const byPhoto = new Map<string, FacePlacement[]>();
-      for (const face of placements) byPhoto.set(face.photoId, [...(byPhoto.get(face.photoId) ?? []), face]);
-      for (const group of byPhoto.values()) {
-        if (group.length < 2) continue;
-        // The target's chosen cover stays whatever its quality: the user picked it.
-        const keep = group.find((face) => face.id === target.coverFaceId) ?? [...group].sort(betterFace)[0];
-        for (const face of group) if (face !== keep) unassigned.add(face.id);
-      }
-      const snapshotFaces = (personId: string): SnapshotFace[] =>
-        placements
-          .filter((face) => face.personId === personId)
-          .map((face) => ({ id: face.id, assignedBy: face.assignedBy, unassigned: unassigned.has(face.id) }));
-
-      const movedIds = placements.filter((face) => face.personId !== targetId && !unassigned.has(face.id)).map((face) => face.id);
+      const similarity = await persons.similarityToMeanOf([targetId, ...mergedIds], facesSharingAPhoto(placements));
+      const plan = planMerge(byId.get(targetId)!, placements, similarity);
+      const movedIds = plan.moved;
       const snapshot: MergeSnapshotEntry[] = [];
       for (const id of mergedIds) {
         const exclusions = [...(await persons.listExclusions({ personIds: [id] })).keys()];
-        snapshot.push({ role: 'merged', person: byId.get(id)!, faces: snapshotFaces(id), exclusions });
+        snapshot.push({ role: 'merged', person: byId.get(id)!, faces: plan.snapshotFaces(id), exclusions });
       }
       // Merging says these faces are the target's person: lift any "not this person" between them.
       const liftedExclusions = await persons.removeExclusions(targetId, movedIds);
-      snapshot.push({ role: 'target', personId: targetId, faces: snapshotFaces(targetId), liftedExclusions });
+      snapshot.push({ role: 'target', personId: targetId, faces: plan.snapshotFaces(targetId), liftedExclusions });
 
-      await faces.assign([...unassigned], null, 'cluster');
-      await persons.clearCoverOfFaces([...unassigned]);
+      await faces.assign(plan.unassigned, null, 'cluster');
       await faces.assign(movedIds, targetId, 'user');
       await faces.confirmAllOf(targetId);
       await persons.delete(mergedIds);
       const record = await persons.insertMerge(targetId, snapshot);
       this.logger.log(
         `owner ${ownerId}: merged ${mergedIds.length} person(s) into ${targetId} (${movedIds.length} faces moved, ` +
-          `${unassigned.size} unassigned as second faces of a photo)`,
+          `${plan.unassigned.length} unassigned as second faces of a photo)`,
       );
       return {
         merge: { id: record.id, targetPersonId: targetId, mergedPersonIds: mergedIds, createdAt: record.createdAt },
@@ -199,59 +163,23 @@ export class PeopleService {
       const targetId = merge.targetPersonId;
       await persons.lock([targetId]);
       const entries = merge.mergedPersons as MergeSnapshotEntry[];
-      const merged = entries.filter((entry) => entry.role === 'merged');
-      const targetEntry = entries.find((entry) => entry.role === 'target');
-
-      for (const entry of merged) await persons.restore(entry.person);
-
-      const snapshotFaces = entries.flatMap((entry) => entry.faces);
-      const current = new Map((await faces.lock(snapshotFaces.map((face) => face.id))).map((face) => [face.id, face]));
-      // A face goes back if it is still in the target, or still where the merge left it (unassigned).
-      const restorable = (snap: SnapshotFace): FacePlacement | undefined => {
-        const face = current.get(snap.id);
-        if (!face) return undefined;
-        const inTarget = face.personId === targetId;
-        const leftUnassigned = snap.unassigned && face.personId === null && face.kind !== 'not_face';
-        return inTarget || leftUnassigned ? face : undefined;
-      };
-
-      const restoredPersonIds: string[] = [];
-      for (const entry of merged) {
-        const photos = new Set<string>();
-        for (const snap of entry.faces) {
-          const face = restorable(snap);
-          if (!face || photos.has(face.photoId)) continue;
-          photos.add(face.photoId);
-          await faces.assign([face.id], entry.person.id, snap.assignedBy);
-        }
-        if (entry.person.coverFaceId) await persons.setCover(entry.person.id, entry.person.coverFaceId);
-        await persons.restoreExclusions(entry.person.id, entry.exclusions);
-        if (photos.size) restoredPersonIds.push(entry.person.id);
-      }
-      if (targetEntry) {
+      const snapshotFaceIds = entries.flatMap((entry) => entry.faces.map((face) => face.id));
+      const plan = planUndo({
+        targetId,
+        entries,
+        current: new Map((await faces.lock(snapshotFaceIds)).map((face) => [face.id, face])),
+        targetFaces: await faces.lockOfPersons([targetId]),
         // A later merge into the target confirmed its faces again: then they stay confirmed.
-        const confirmedSince = await persons.hasLaterMerge(merge);
-        const targetPhotos = new Set((await faces.lockOfPersons([targetId])).map((face) => face.photoId));
-        for (const snap of targetEntry.faces) {
-          const face = restorable(snap);
-          if (!face) continue;
-          if (face.personId === targetId) {
-            if (!confirmedSince) await faces.assign([face.id], targetId, snap.assignedBy);
-          } else if (!targetPhotos.has(face.photoId)) {
-            targetPhotos.add(face.photoId);
-            await faces.assign([face.id], targetId, snap.assignedBy);
-          }
-        }
-        await persons.restoreExclusions(targetId, targetEntry.liftedExclusions);
-      }
-      await persons.clearStaleCovers([targetId, ...merged.map((entry) => entry.person.id)]);
-      const emptied = await persons.deleteIfEmpty([targetId, ...merged.map((entry) => entry.person.id)]);
+        confirmedSince: await persons.hasLaterMerge(merge),
+      });
+      for (const { person, coverFaceId } of plan.restored) await persons.restore({ ...person, coverFaceId });
+      for (const move of plan.moves) await faces.assign([move.faceId], move.personId, move.assignedBy);
+      for (const { person, exclusions } of plan.restored) await persons.restoreExclusions(person.id, exclusions);
+      await persons.restoreExclusions(targetId, plan.liftedExclusions);
+      const restoredPersonIds = plan.restored.map(({ person }) => person.id);
       await persons.markMergeUndone(mergeId);
       this.logger.log(`owner ${ownerId}: undid merge ${mergeId} into ${targetId}, restored ${restoredPersonIds.length} person(s)`);
-      return {
-        restoredPersonIds: restoredPersonIds.filter((id) => !emptied.includes(id)),
-        person: emptied.includes(targetId) ? null : await this.findPerson(persons, targetId),
-      };
+      return { restoredPersonIds, person: plan.targetEmptied ? null : await this.findPerson(persons, targetId) };
     });
   }
 
@@ -286,11 +214,9 @@ export class PeopleService {
       } else {
         personId = await persons.create(to.newPerson.name ?? null);
       }
-      if (face.personId !== personId) await persons.clearCoverOfFaces([face.id]);
       await faces.assign([face.id], personId, 'user');
       // Placing a face in a person takes back an earlier "not a face".
       if (face.kind === 'not_face') await faces.setKind(face.id, 'face');
-      if (face.personId && face.personId !== personId) await persons.deleteIfEmpty([face.personId]);
       return this.findFace(faces, face.id);
     });
   }
@@ -302,9 +228,7 @@ export class PeopleService {
       const face = await this.lockFace(faces, faceId);
       if (!face.personId) throw new ConflictException(`face ${faceId} belongs to no person`);
       await persons.addExclusion(face.id, face.personId);
-      await persons.clearCoverOfFaces([face.id]);
       await faces.assign([face.id], null, 'cluster');
-      await persons.deleteIfEmpty([face.personId]);
       return this.findFace(faces, face.id);
     });
   }
@@ -312,14 +236,10 @@ export class PeopleService {
   /** The user says the detection is not a face: it leaves its person and takes no part in clustering. */
   async markNotFace(ownerId: string, faceId: string): Promise<FaceRecord> {
     return withTransaction(this.database.pool, async (client) => {
-      const { persons, faces } = this.owner(ownerId, client);
+      const { faces } = this.owner(ownerId, client);
       const face = await this.lockFace(faces, faceId);
       await faces.setKind(face.id, 'not_face');
-      if (face.personId) {
-        await persons.clearCoverOfFaces([face.id]);
-        await faces.assign([face.id], null, 'cluster');
-        await persons.deleteIfEmpty([face.personId]);
-      }
+      if (face.personId) await faces.assign([face.id], null, 'cluster');
       return this.findFace(faces, face.id);
     });
   }

@@ -17,6 +17,17 @@ export const LIVE_CLAIM_HOLDERS_SQL = `SELECT l.objid::bigint FROM pg_locks l
   WHERE l.locktype = 'advisory' AND l.classid = ${CLAIM_LOCK_SPACE}::oid AND l.objsubid = 2 AND l.granted
     AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())`;
 
+/**
+ * The lease of a claimed row (ingest job, clustering run), as an SQL SET list: held by claim
+ * holder `holder` until `leaseSeconds` from now (both SQL expressions, e.g. parameters).
+ */
+export function leaseSql(holder: string, leaseSeconds: string): string {
+  return `claim_holder = ${holder}, claimed_until = now() + make_interval(secs => ${leaseSeconds})`;
+}
+
+/** A claimed row whose claim is lost: its holder's process is gone (at once), or its lease ran out (a holder alive but stuck). */
+export const CLAIM_LOST_SQL = `(claimed_until < now() OR (claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})))`;
+
 const TRY_LOCK_SQL = 'SELECT pg_try_advisory_lock($1::int, $2::int) AS locked';
 
 /**

@@ -1,4 +1,4 @@
-import { LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
+import { CLAIM_LOST_SQL, leaseSql } from './claim-holder';
 import { OwnerScoped, type Queryable } from './database';
 
 export interface ClusteringRunResult {
@@ -81,6 +81,14 @@ export class ClusteringRunRepository extends OwnerScoped {
     return toRun(result.rows[0]);
   }
 
+  /**
+   * One clustering writer per owner at a time, until the transaction ends: runs and
+   * incremental passes of one owner take turns.
+   */
+  async lockOwner(): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facecloud.clustering:${this.ownerId}`]);
+  }
+
   /** One of the owner's runs; undefined for another owner's id. */
   async get(runId: string): Promise<ClusteringRun | undefined> {
     const result = await this.db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM clustering_runs WHERE owner_id = $1 AND id = $2`, [
@@ -132,8 +140,7 @@ export class ClusteringRunQueue {
    */
   async claim(claimer: string, holder: number, leaseSeconds: number, runId?: string): Promise<ClusteringRun | undefined> {
     const result = await this.db.query<RunRow>(
-      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1, claim_holder = $4,
-         claimed_until = now() + make_interval(secs => $2)
+      `UPDATE clustering_runs r SET status = 'running', started_at = now(), claimed_by = $1, ${leaseSql('$4', '$2')}
        WHERE r.id = (
          SELECT q.id FROM clustering_runs q
          WHERE q.status = 'queued' AND ($3::uuid IS NULL OR q.id = $3::uuid)
@@ -156,8 +163,7 @@ export class ClusteringRunQueue {
       `WITH lost AS (
          UPDATE clustering_runs SET status = 'failed', finished_at = now(), claimed_until = NULL,
            error = 'its clusterer stopped before the run finished; queued again'
-         WHERE status = 'running' AND claimed_until IS NOT NULL
-           AND (claimed_until < now() OR (claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})))
+         WHERE status = 'running' AND claimed_until IS NOT NULL AND ${CLAIM_LOST_SQL}
          RETURNING owner_id, requested_by),
        requeued AS (
          INSERT INTO clustering_runs (owner_id, status, requested_by)

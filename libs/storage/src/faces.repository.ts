@@ -202,9 +202,10 @@ export class FaceRepository extends OwnerScoped {
       photo_id: string;
       person_id: string | null;
       assigned_by: 'cluster' | 'user';
+      quality: number;
       embedding: Buffer;
     }>(
-      `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, vector_send(e.embedding) AS embedding
+      `SELECT f.id, f.photo_id, f.person_id, f.assigned_by, f.quality, vector_send(e.embedding) AS embedding
        FROM faces f JOIN face_embeddings e ON e.face_id = f.id
        WHERE f.owner_id = $1 AND f.kind = 'face' ORDER BY f.created_at, f.photo_id, f.face_index`,
       [this.ownerId],
@@ -214,6 +215,7 @@ export class FaceRepository extends OwnerScoped {
       photoId: row.photo_id,
       personId: row.person_id,
       assignedBy: row.assigned_by,
+      quality: row.quality,
       embedding: vectorFromSend(row.embedding),
     }));
   }
@@ -320,13 +322,13 @@ export class FaceRepository extends OwnerScoped {
   }
 
   /** Up to `limit` of the owner's faces waiting for incremental assignment (unassigned, kind `face`). */
-  async listPendingForAssignment(limit: number): Promise<Array<{ id: string; photoId: string }>> {
-    const result = await this.db.query<{ id: string; photo_id: string }>(
-      `SELECT id, photo_id FROM faces WHERE owner_id = $1 AND cluster_pending AND person_id IS NULL AND kind = 'face'
+  async listPendingForAssignment(limit: number): Promise<Array<{ id: string; photoId: string; quality: number }>> {
+    const result = await this.db.query<{ id: string; photo_id: string; quality: number }>(
+      `SELECT id, photo_id, quality FROM faces WHERE owner_id = $1 AND cluster_pending AND person_id IS NULL AND kind = 'face'
        ORDER BY created_at, id LIMIT $2`,
       [this.ownerId, limit],
     );
-    return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id }));
+    return result.rows.map((row) => ({ id: row.id, photoId: row.photo_id, quality: row.quality }));
   }
 
   /** The persons already holding a face of each given photo (one face per person per photo). */

@@ -1,4 +1,4 @@
-import { LIVE_CLAIM_HOLDERS_SQL } from './claim-holder';
+import { CLAIM_LOST_SQL, LIVE_CLAIM_HOLDERS_SQL, leaseSql } from './claim-holder';
 import { OwnerScoped, type Queryable } from './database';
 
 export interface ClaimedJob {
@@ -83,12 +83,11 @@ export class IngestJobQueue {
    */
   async claim(limit: number, leaseSeconds: number, holder: number): Promise<ClaimedJob[]> {
     const result = await this.db.query<JobRow>(
-      `UPDATE ingest_jobs SET claimed_until = now() + make_interval(secs => $2), claim_holder = $3, attempts = attempts + 1
+      `UPDATE ingest_jobs SET ${leaseSql('$3', '$2')}, attempts = attempts + 1
        WHERE id IN (
          SELECT id FROM ingest_jobs
          WHERE available_at <= now()
-           AND (claimed_until IS NULL OR claimed_until < now()
-             OR (claim_holder IS NOT NULL AND claim_holder NOT IN (${LIVE_CLAIM_HOLDERS_SQL})))
+           AND (claimed_until IS NULL OR ${CLAIM_LOST_SQL})
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING id, photo_id, owner_id, attempts`,
       [limit, leaseSeconds, holder],

@@ -247,8 +247,8 @@ export class PersonRepository extends OwnerScoped {
   async restore(person: PersonRow): Promise<void> {
     await this.db.query(
       `INSERT INTO persons (id, owner_id, name, hidden, cover_face_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, NULL, $5::timestamptz, $6::timestamptz)`,
-      [person.id, this.ownerId, person.name, person.hidden, person.createdAt, person.updatedAt],
+       VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7::timestamptz)`,
+      [person.id, this.ownerId, person.name, person.hidden, person.coverFaceId, person.createdAt, person.updatedAt],
     );
   }
 
@@ -267,43 +267,27 @@ export class PersonRepository extends OwnerScoped {
     await this.db.query(`UPDATE persons SET ${sets.join(', ')}, updated_at = now() WHERE owner_id = $1 AND id = $2`, params);
   }
 
-  /** Sets the cover without marking the person updated (an undo puts the snapshot's cover back). */
-  async setCover(personId: string, coverFaceId: string | null): Promise<void> {
-    await this.db.query('UPDATE persons SET cover_face_id = $3 WHERE owner_id = $1 AND id = $2', [this.ownerId, personId, coverFaceId]);
-  }
-
   async delete(personIds: string[]): Promise<void> {
     await this.db.query('DELETE FROM persons WHERE owner_id = $1 AND id = ANY($2::uuid[])', [this.ownerId, personIds]);
   }
 
-  /** Deletes those of the owner's persons (the given ones, or all) that have no face left; returns their ids. */
-  async deleteIfEmpty(personIds?: string[]): Promise<string[]> {
-    const result = await this.db.query<{ id: string }>(
-      `DELETE FROM persons p WHERE p.owner_id = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2::uuid[]))
-         AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id)
-       RETURNING p.id`,
-      [this.ownerId, personIds ?? null],
-    );
-    return result.rows.map((row) => row.id);
-  }
 
-  /** A face that leaves its person stops being that person's cover. */
-  async clearCoverOfFaces(faceIds: string[]): Promise<void> {
-    if (!faceIds.length) return;
-    await this.db.query('UPDATE persons SET cover_face_id = NULL WHERE owner_id = $1 AND cover_face_id = ANY($2::uuid[])', [
-      this.ownerId,
-      faceIds,
-    ]);
-  }
 
-  /** Clears the chosen cover of those persons (the given ones, or all) whose cover face is no longer theirs. */
-  async clearStaleCovers(personIds?: string[]): Promise<void> {
-    await this.db.query(
-      `UPDATE persons p SET cover_face_id = NULL
-       WHERE p.owner_id = $1 AND ($2::uuid[] IS NULL OR p.id = ANY($2::uuid[])) AND p.cover_face_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.id = p.cover_face_id AND f.person_id = p.id)`,
-      [this.ownerId, personIds ?? null],
+  /**
+   * Cosine similarity of each given face to the mean of the given persons' faces (kind
+   * `face`), as the person rule compares faces of one photo; faces without one are left out.
+   */
+  async similarityToMeanOf(personIds: string[], faceIds: string[]): Promise<Map<string, number>> {
+    if (!faceIds.length) return new Map();
+    const result = await this.db.query<{ face_id: string; similarity: number }>(
+      `WITH mean AS (
+         SELECT avg(e.embedding) AS mean FROM faces f JOIN face_embeddings e ON e.face_id = f.id
+         WHERE f.owner_id = $1 AND f.person_id = ANY($2::uuid[]) AND f.kind = 'face')
+       SELECT e.face_id, (1 - (e.embedding <=> mean.mean))::float8 AS similarity
+       FROM face_embeddings e CROSS JOIN mean WHERE e.owner_id = $1 AND e.face_id = ANY($3::uuid[]) AND mean.mean IS NOT NULL`,
+      [this.ownerId, personIds, faceIds],
     );
+    return new Map(result.rows.map((row) => [row.face_id, Number(row.similarity)]));
   }
 
   /** Records "this face is not this person": the clusterer never puts it back there. */
@@ -411,8 +395,9 @@ export class PersonRepository extends OwnerScoped {
 
   /**
    * Writes a clustering result: kept persons keep their ids (and names), new ones are
-   * created, faces placed by clustering that are in no group become unassigned, covers that
-   * left their person are cleared and persons left without faces are removed. Only faces
+   * created, faces placed by clustering that are in no group become unassigned (persons left
+   * without faces and covers that left their person go when the transaction commits,
+   * migration 0010). Only faces
    * placed by clustering ever move; a face never joins a person the user removed it from.
    * `scope`: the faces the run looked at (default: all of the owner's), so faces stored
    * during the run keep what incremental assignment gave them. Call inside a transaction so
@@ -454,8 +439,6 @@ export class PersonRepository extends OwnerScoped {
        WHERE f.id = p.id AND (f.person_id IS DISTINCT FROM p.person_id OR f.cluster_pending <> p.cluster_pending)`,
       [this.ownerId, faceIds, targetPersons, scope ?? null],
     );
-    await this.clearStaleCovers();
-    await this.deleteIfEmpty();
     return personIds;
   }
 

@@ -1,4 +1,4 @@
-import { ClusteringModule, FaceClusteringService } from '@facecloud/clustering';
+import { ClusteringModule, ClusteringQueueService } from '@facecloud/clustering';
 import { parseCommandArgs, userIdArg, withServices, type AdminCommand } from '../command';
 
 export const clusterCommand: AdminCommand = {
@@ -9,7 +9,7 @@ export const clusterCommand: AdminCommand = {
     const { values } = parseCommandArgs(argv, { owner: { type: 'string' } });
     const ownerId = values.owner === undefined ? undefined : userIdArg(values.owner);
     await withServices([ClusteringModule], async (app) => {
-      const clustering = app.get(FaceClusteringService);
+      const clustering = app.get(ClusteringQueueService);
       if (ownerId) console.log(JSON.stringify(await clustering.clusterOwner(ownerId)));
       else console.log(`re-clustered ${await clustering.clusterChangedOwners()} changed librar(ies)`);
     });
