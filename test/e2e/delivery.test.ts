@@ -13,7 +13,7 @@ import { asUser, provisionUsers } from '../../tools/support/api-users';
 import { fixturesDir, modelsDir } from '../../tools/support/paths';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { mockKafkaConsumerTuning, mockKafkaServiceEnv, startMockKafka, type MockKafka } from '../../tools/support/mock-kafka';
-import { startService, type RunningService } from '../../tools/support/service-process';
+import { startService, waitForPartitionsHeld, type RunningService } from '../../tools/support/service-process';
 
 /**
  * Delivery guarantees of the production shape (PostgreSQL, Kafka, separate processes):
@@ -165,20 +165,7 @@ describe('delivery guarantees (api + workers, PostgreSQL, Kafka)', () => {
   });
 
   /** Waits until the group has settled with every partition held by one of the workers. */
-  const waitForAssignment = async (partitions: number) => {
-    const latest = (worker: RunningService) => {
-      const lines = worker.logs.filter((line) => line.includes('holding partitions'));
-      const match = /holding partitions \[([\d, ]*)\]/.exec(lines[lines.length - 1] ?? '');
-      return match ? match[1].split(',').filter((p) => p.trim() !== '').map(Number) : [];
-    };
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const held = [...workers.values()].map(latest);
-      if (held.every((list) => list.length > 0) && new Set(held.flat()).size === partitions) return;
-      assert.ok(Date.now() < deadline, `partitions not shared: ${JSON.stringify(held)}\n${logs()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const waitForAssignment = (partitions: number) => waitForPartitionsHeld([...workers.values()], partitions, 60_000, logs);
 
   test('two workers in one consumer group share the partitions; each photo is processed once', async () => {
     // One after the other, as when scaling out: the second join makes the group rebalance.

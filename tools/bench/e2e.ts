@@ -48,7 +48,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '@facecloud/config';
 import { metricValue, parsePrometheus, type Sample } from '../support/prometheus';
-import { startService, type RunningService } from '../support/service-process';
+import { startService, waitForPartitionsHeld, type RunningService } from '../support/service-process';
 import { asUser, provisionUsers } from '../support/api-users';
 import { datasetsDir } from '../support/paths';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database';
@@ -259,7 +259,7 @@ async function deploy(mode: Mode, dataDir: string, postgresUrl: string | undefin
       Array.from({ length: workers }, (_, index) => startService('worker', { ...env, WORKER_ID: `worker-${index + 1}`, MIGRATE_ON_START: 'false' }, 120_000)),
     );
     services.push(...workerServices, await startService('clusterer', { ...env, MIGRATE_ON_START: 'false' }, 120_000));
-    await waitForPartitions(workerServices, KAFKA_PARTITIONS);
+    await waitForPartitionsHeld(workerServices, KAFKA_PARTITIONS, 120_000);
     const url = database!.url;
     return {
       baseUrl: api.baseUrl!,
@@ -273,22 +273,6 @@ async function deploy(mode: Mode, dataDir: string, postgresUrl: string | undefin
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/** Waits until the consumer group has settled with every partition held by one of the workers (their logs say which). */
-async function waitForPartitions(workers: readonly RunningService[], partitions: number): Promise<void> {
-  const held = (worker: RunningService) => {
-    const lines = worker.logs.filter((line) => line.includes('holding partitions'));
-    const match = /holding partitions \[([\d, ]*)\]/.exec(lines[lines.length - 1] ?? '');
-    return match ? match[1].split(',').filter((item) => item.trim() !== '').map(Number) : [];
-  };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const assignments = workers.map(held);
-    if (assignments.every((list) => list.length > 0) && new Set(assignments.flat()).size === partitions) return;
-    if (Date.now() > deadline) throw new Error(`workers did not share the ${partitions} partitions: ${JSON.stringify(assignments)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

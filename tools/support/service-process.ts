@@ -84,3 +84,28 @@ export async function startService(app: AppName, env: Record<string, string>, ti
     },
   };
 }
+
+/**
+ * Waits until a consumer group of worker processes has settled with every one of `partitions`
+ * held by one of them, as their logs say ("holding partitions [...]"); throws after `timeoutMs`
+ * with what each one holds and `context()` (e.g. the processes' logs).
+ */
+export async function waitForPartitionsHeld(
+  workers: readonly RunningService[],
+  partitions: number,
+  timeoutMs: number,
+  context: () => string = () => '',
+): Promise<void> {
+  const held = (worker: RunningService) => {
+    const lines = worker.logs.filter((line) => line.includes('holding partitions'));
+    const match = /holding partitions \[([\d, ]*)\]/.exec(lines[lines.length - 1] ?? '');
+    return match ? match[1].split(',').filter((item) => item.trim() !== '').map(Number) : [];
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const assignments = workers.map(held);
+    if (assignments.every((list) => list.length > 0) && new Set(assignments.flat()).size === partitions) return;
+    if (Date.now() > deadline) throw new Error(`the ${partitions} partitions are not shared: ${JSON.stringify(assignments)}\n${context()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
