@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { FaceAnalyzer, type FaceAnalyzerOptions } from '@facecloud/vision';
+import { serveBenchTask } from './child-task';
 import { chunk, DEFAULT_DATASET, defaultModelsDir, positiveInteger, readPhotos, round, suiteOptions, type PhotoFile } from './photos';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
@@ -221,7 +222,7 @@ export interface PeerProcessesResult {
   wallMs: number;
 }
 
-type PeerChildMessage = { type: 'ready' } | { type: 'done'; faces: number } | { type: 'error'; error: string };
+type PeerChildMessage = { type: 'ready' } | { type: 'report'; report: number } | { type: 'error'; error: string };
 
 /**
  * Runs the peer on `paths` in `processes` child processes (this module as their entry point),
@@ -232,7 +233,7 @@ export async function runPeerProcesses(paths: readonly string[], processes: numb
   const children = Array.from({ length: processes }, (_, index) => {
     const child = fork(join(__dirname, 'peer.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`peer process exited with ${code}`))));
-    const next = (type: 'ready' | 'done') =>
+    const next = (type: 'ready' | 'report') =>
       Promise.race([
         exited,
         new Promise<PeerChildMessage>((resolve, reject) =>
@@ -243,9 +244,9 @@ export async function runPeerProcesses(paths: readonly string[], processes: numb
         ),
       ]);
     const ready = next('ready');
-    const done = next('done');
+    const done = next('report');
     done.catch(() => undefined); // awaited after "go"; a failure before that rejects `ready` too
-    child.send({ type: 'photos', paths: paths.filter((_, photo) => photo % processes === index) });
+    child.send({ type: 'task', task: paths.filter((_, photo) => photo % processes === index) });
     return { child, ready, done };
   });
   try {
@@ -255,13 +256,13 @@ export async function runPeerProcesses(paths: readonly string[], processes: numb
     for (const { child } of children) child.send({ type: 'go' });
     const reports = await Promise.all(children.map(({ done }) => done));
     const wallMs = performance.now() - started;
-    return { processes, photos: paths.length, faces: reports.reduce((sum, report) => sum + (report.type === 'done' ? report.faces : 0), 0), wallMs };
+    return { processes, photos: paths.length, faces: reports.reduce((sum, message) => sum + (message.type === 'report' ? message.report : 0), 0), wallMs };
   } finally {
     for (const { child } of children) if (child.exitCode === null) child.kill();
   }
 }
 
-/** A peer process of runPeerProcesses: photos, then models, "ready"; on "go" every photo; "done" with the faces found. */
+/** A peer process of runPeerProcesses (served by serveBenchTask): photos, then models, "ready"; on "go" every photo; reports the faces found. */
 async function peerProcess(paths: readonly string[], go: Promise<void>): Promise<number> {
   const photos: PhotoFile[] = await Promise.all(paths.map(async (path) => ({ name: path, bytes: await readFile(path) })));
   const faceApi = await loadPeer();
@@ -272,17 +273,4 @@ async function peerProcess(paths: readonly string[], go: Promise<void>): Promise
   return faces;
 }
 
-if (require.main === module) {
-  let release: () => void = () => undefined;
-  const go = new Promise<void>((resolveGo) => (release = resolveGo));
-  process.on('message', (message: { type: 'photos'; paths: string[] } | { type: 'go' }) => {
-    if (message.type === 'go') release();
-    if (message.type !== 'photos') return;
-    peerProcess(message.paths, go).then(
-      (faces) => process.send?.({ type: 'done', faces }, () => process.exit(0)),
-      (error: unknown) => {
-        process.send?.({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1));
-      },
-    );
-  });
-}
+if (require.main === module) serveBenchTask(peerProcess);
