@@ -5,6 +5,7 @@ import { Pool, type PoolClient } from 'pg';
 import { ClaimHolder } from './claim-holder';
 import { DataFolderLock } from './data-folder-lock';
 import { PreparedStatementClient } from './prepared-statement-client';
+import { TableUpkeep } from './table-upkeep';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -33,7 +34,12 @@ export interface DatabaseOptions {
   /** Directory for the embedded database (ignored with `url`); `memory://` for a throwaway one. */
   embeddedDir: string;
   poolMax: number;
+  /** Embedded only: how often tables due for VACUUM or ANALYZE are looked for (TableUpkeep). */
+  tableUpkeepIntervalMs?: number;
 }
+
+/** How often the embedded database looks for tables due for VACUUM or ANALYZE, by default. */
+const TABLE_UPKEEP_INTERVAL_MS = 10_000;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
@@ -54,7 +60,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
     };
   }
-  return openEmbeddedDatabase(options.embeddedDir);
+  return openEmbeddedDatabase(options.embeddedDir, options.tableUpkeepIntervalMs ?? TABLE_UPKEEP_INTERVAL_MS);
 }
 
 /** The lock file of an embedded database folder: beside it, so that it is never part of a backup. */
@@ -88,7 +94,7 @@ async function loadPGlite() {
   return { PGlite, extensions: { vector } };
 }
 
-async function openEmbeddedDatabase(dir: string): Promise<Database> {
+async function openEmbeddedDatabase(dir: string, tableUpkeepIntervalMs: number): Promise<Database> {
   const { PGlite, extensions } = await loadPGlite();
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   const inMemory = dir.startsWith('memory://');
@@ -107,6 +113,7 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
   const pool = new Pool({ ...createPgConfig(pglite), max: 1, Client: PreparedStatementClient } as ConstructorParameters<typeof Pool>[0]);
   const claims = new ClaimHolder(pool, undefined);
   const engine = pglite;
+  const upkeep = startTableUpkeep(pool, tableUpkeepIntervalMs);
   return {
     kind: 'pglite',
     pool,
@@ -125,6 +132,7 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
     },
     close: async () => {
       try {
+        await upkeep.stop();
         await claims.close();
         await pool.end();
         await engine.close();
@@ -133,6 +141,18 @@ async function openEmbeddedDatabase(dir: string): Promise<Database> {
       }
     },
   };
+}
+
+/** PGlite's stand-in for autovacuum (see TableUpkeep), logged like autovacuum's own log lines. */
+function startTableUpkeep(pool: Pool, intervalMs: number): TableUpkeep {
+  const logger = new Logger('Database');
+  const upkeep = new TableUpkeep(
+    pool,
+    ({ table, action, ms }) => logger.debug(`automatic ${action} of table ${table}: ${Math.round(ms)} ms`),
+    (error) => logger.warn(`table upkeep failed (tried again in ${intervalMs / 1000} s): ${error instanceof Error ? error.message : String(error)}`),
+  );
+  upkeep.start(intervalMs);
+  return upkeep;
 }
 
 /**

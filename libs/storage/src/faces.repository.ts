@@ -152,6 +152,14 @@ const toPlacement = (row: PlacementRow): FacePlacement => ({
   kind: row.kind,
 });
 
+/**
+ * The photo `$2` if owner `$1` has it. A photo's faces are the owner's, so selecting them by
+ * this photo keeps the owner scope and always walks the photo's own index entries; written as
+ * `faces.owner_id = $1 AND faces.photo_id = $2`, a plan made without table statistics may
+ * walk all of the owner's faces instead (see TableUpkeep).
+ */
+const OWNED_PHOTO_SQL = 'SELECT id FROM photos WHERE owner_id = $1 AND id = $2';
+
 /** The faces and face_embeddings tables, bound to one owner. */
 export class FaceRepository extends OwnerScoped {
   /**
@@ -159,7 +167,7 @@ export class FaceRepository extends OwnerScoped {
    * so a redelivered job rewrites the same faces instead of adding a second copy.
    */
   async replaceForPhoto(photoId: string, faces: NewFace[]): Promise<string[]> {
-    await this.db.query('DELETE FROM faces WHERE owner_id = $1 AND photo_id = $2', [this.ownerId, photoId]);
+    await this.db.query(`DELETE FROM faces WHERE photo_id = (${OWNED_PHOTO_SQL})`, [this.ownerId, photoId]);
     const ids: string[] = [];
     for (const [faceIndex, face] of faces.entries()) {
       // The embedding goes to its own table (migration 0008) in the same statement.
@@ -241,7 +249,7 @@ export class FaceRepository extends OwnerScoped {
   async listOfPhoto(photoId: string): Promise<FaceRecord[]> {
     const result = await this.db.query<RecordRow>(
       `SELECT ${recordColumns} FROM faces f LEFT JOIN persons p ON p.id = f.person_id
-       WHERE f.owner_id = $1 AND f.photo_id = $2 ORDER BY f.face_index`,
+       WHERE f.photo_id = (${OWNED_PHOTO_SQL}) ORDER BY f.face_index`,
       [this.ownerId, photoId],
     );
     return result.rows.map(toRecord);
