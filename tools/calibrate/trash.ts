@@ -155,7 +155,7 @@ async function collectSamples(settings: CommonSettings, photos: readonly Dataset
     try {
       const ofKind = (kind: DatasetPhoto['kind']) => photos.filter((photo) => photo.kind === kind);
       return {
-        embedderModel: analyzer.embedderName,
+        embedderModel: analyzer.embedderFamily,
         faces: await labelledFaces(analyzer, settings.dataset, photos),
         groupFaces: await allFaces(analyzer, settings.dataset, ofKind('groups')),
         blurryFaces: await allFaces(analyzer, settings.dataset, ofKind('blurry')),

@@ -9,6 +9,7 @@
  *   --no-flip        main run without flip TTA (verification is reported with it on and off either way)
  *   --models <dir>   ONNX models (default: FACECLOUD_MODELS or models/)
  *   --provider <p>   auto | cpu | cuda (default auto)
+ *   --embedding <p>  auto | float32 | int8: MobileFaceNet's precision (default auto, as EMBEDDING_PRECISION: int8 on CPU)
  *   --batch <n>      photos per analyzeMany call (default 8)
  *   --sizes <list>   also cluster random sub-libraries of about these many photos (whole identities), e.g. 200,1000
  *   --seed <n>       seed of the sub-libraries' draw and of the upload order
@@ -27,7 +28,7 @@ import { renderHtmlReport } from './html-report';
 import { formatSummary } from './summary';
 
 const USAGE =
-  'usage: eval <dataset-dir> [--out <dir>] [--no-flip] [--models <dir>] [--provider auto|cpu|cuda] [--batch <n>] [--sizes <n,n,...>] [--seed <n>] [--incremental]';
+  'usage: eval <dataset-dir> [--out <dir>] [--no-flip] [--models <dir>] [--provider auto|cpu|cuda] [--embedding auto|float32|int8] [--batch <n>] [--sizes <n,n,...>] [--seed <n>] [--incremental]';
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
       'no-flip': { type: 'boolean', default: false },
       models: { type: 'string' },
       provider: { type: 'string', default: 'auto' },
+      embedding: { type: 'string', default: 'auto' },
       batch: { type: 'string' },
       sizes: { type: 'string' },
       seed: { type: 'string' },
@@ -49,6 +51,10 @@ async function main(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError(`expected one dataset folder, got ${positionals.length}`);
   const provider = values.provider;
   if (provider !== 'auto' && provider !== 'cpu' && provider !== 'cuda') throw new UsageError(`--provider must be auto, cpu or cuda`);
+  const embeddingPrecision = values.embedding;
+  if (embeddingPrecision !== 'float32' && embeddingPrecision !== 'int8' && embeddingPrecision !== 'auto') {
+    throw new UsageError(`--embedding must be float32, int8 or auto`);
+  }
   const batch = values.batch === undefined ? DEFAULT_BATCH : Number(values.batch);
   if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer`);
   const subLibraries = values.sizes === undefined ? [] : values.sizes.split(',').map(Number);
@@ -62,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
     modelsDir: resolve(values.models ?? process.env.FACECLOUD_MODELS ?? modelsDir),
     runtime: { provider, logger: { warn: (message) => stderrProgress(message) } },
     flipAugment: !values['no-flip'],
+    embeddingPrecision,
     batch,
     subLibraries,
     incremental: values.incremental,

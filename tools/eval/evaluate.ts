@@ -9,6 +9,7 @@ import {
   type MtcnnOptions,
   type OnnxRuntimeOptions,
   type PhotoAnalysis,
+  type EmbeddingPrecision,
 } from '@facecloud/vision';
 import { analyzePhotos, silentProgress, type Progress } from './analyze-dataset';
 import { scanDataset, type DatasetPhoto, type PhotoKind } from './dataset';
@@ -40,6 +41,8 @@ export interface EvalOptions {
   runtime: OnnxRuntimeOptions;
   /** Flip TTA of the main run; verification is measured with it on and off either way. */
   flipAugment: boolean;
+  /** MobileFaceNet float32 (default) or int8 (FaceAnalyzerOptions.embeddingPrecision). */
+  embeddingPrecision?: EmbeddingPrecision | 'auto';
   decode?: DecodeOptions;
   /** Quality artifacts (default: the ones bundled with the vision library). */
   artifactsDir?: string;
@@ -253,6 +256,7 @@ function createAnalyzer(options: EvalOptions, flipAugment: boolean, detector?: P
     runtime: options.runtime,
     decode: options.decode ?? EVAL_DECODE,
     flipAugment,
+    ...(options.embeddingPrecision ? { embeddingPrecision: options.embeddingPrecision } : {}),
     ...(options.artifactsDir ? { artifactsDir: options.artifactsDir } : {}),
     ...(detector ? { detector } : {}),
   });

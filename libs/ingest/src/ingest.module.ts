@@ -28,6 +28,7 @@ function faceAnalyzerOptions(config: AppConfig): FaceAnalyzerOptions {
       intraOpThreads: config.ORT_INTRA_OP_THREADS || undefined,
       logger: new Logger('Vision'),
     },
+    embeddingPrecision: config.EMBEDDING_PRECISION,
     decode: {
       maxSide: config.DETECT_MAX_SIDE,
       maxInputPixels: config.DECODE_MAX_INPUT_PIXELS,

@@ -14,8 +14,13 @@ import { l2NormalizeInPlace } from './vector';
 
 /** Turns aligned face crops into identity vectors; same person ⇒ high cosine similarity. */
 export interface FaceEmbedder {
-  /** Identifies the model; embeddings of different models are not comparable. */
+  /** Identifies the model (and its precision); stored with every face. */
   readonly modelName: string;
+  /**
+   * Models whose embeddings are comparable share a family: the float and int8 MobileFaceNet
+   * (same weights; cosine ≥ 0.97 between their embeddings of a face). Different families are not.
+   */
+  readonly family: string;
   readonly dimension: number;
   /** Side of the square aligned crop the model takes. */
   readonly inputSize: number;
@@ -27,6 +32,12 @@ export interface FaceEmbedder {
 }
 
 export const MOBILEFACENET_MODEL_FILE = 'mobilefacenet.onnx';
+/** The same network quantised to int8 (tools/model-converter, docs/models.md): faster on CPU. */
+export const MOBILEFACENET_INT8_MODEL_FILE = 'mobilefacenet-int8.onnx';
+export const MOBILEFACENET_FAMILY = 'mobilefacenet-192';
+
+/** float32: the converted model; int8: its quantised form. */
+export type EmbeddingPrecision = 'float32' | 'int8';
 
 /**
  * Faces per network run. Small runs keep MobileFaceNet's activations in the CPU caches: per
@@ -37,9 +48,11 @@ const MAX_BATCH = 8;
 /**
  * MobileFaceNet (sirius-ai weights): 112×112 RGB aligned on the ArcFace template, NHWC,
  * normalised to (value − 127.5) / 128; 192-d output, normalised here (the model does not).
+ * In float32 (modelName mobilefacenet-192) or int8 (mobilefacenet-192-int8).
  */
 export class MobileFaceNetEmbedder implements FaceEmbedder {
-  readonly modelName = 'mobilefacenet-192';
+  readonly family = MOBILEFACENET_FAMILY;
+  readonly modelName: string;
   readonly dimension = 192;
   readonly inputSize = ALIGNED_FACE_SIZE;
   readonly normalization = { mean: 127.5, scale: 128 };
@@ -47,11 +60,15 @@ export class MobileFaceNetEmbedder implements FaceEmbedder {
   private constructor(
     private readonly session: InferenceSession,
     readonly executionProvider: ExecutionProvider,
-  ) {}
+    readonly precision: EmbeddingPrecision,
+  ) {
+    this.modelName = precision === 'int8' ? `${MOBILEFACENET_FAMILY}-int8` : MOBILEFACENET_FAMILY;
+  }
 
-  static async create(modelsDir: string, runtime: OnnxRuntimeOptions): Promise<MobileFaceNetEmbedder> {
-    const { sessions, executionProvider } = await openOnnxSessions([join(modelsDir, MOBILEFACENET_MODEL_FILE)], runtime);
-    return new MobileFaceNetEmbedder(sessions[0], executionProvider);
+  static async create(modelsDir: string, runtime: OnnxRuntimeOptions, precision: EmbeddingPrecision = 'float32'): Promise<MobileFaceNetEmbedder> {
+    const file = precision === 'int8' ? MOBILEFACENET_INT8_MODEL_FILE : MOBILEFACENET_MODEL_FILE;
+    const { sessions, executionProvider } = await openOnnxSessions([join(modelsDir, file)], runtime);
+    return new MobileFaceNetEmbedder(sessions[0], executionProvider, precision);
   }
 
   async embed(faces: RgbImage[]): Promise<Float32Array[]> {

@@ -1,6 +1,6 @@
 import { ALIGNED_FACE_SIZE, alignmentTransform } from './align';
 import { decodePhoto, type DecodedPhoto, type DecodeOptions } from './decode';
-import { MobileFaceNetEmbedder } from './embedder';
+import { MobileFaceNetEmbedder, type EmbeddingPrecision } from './embedder';
 import { createRgbImage, RGB_CHANNELS, type Box, type Point, type RgbImage } from './image';
 import { MtcnnDetector, type FaceDetection } from './mtcnn/detector';
 import type { MtcnnOptions } from './mtcnn/options';
@@ -27,6 +27,11 @@ export interface FaceAnalyzerOptions {
    * re-normalise. Costs a second embedding per face; makes embeddings less pose-sensitive.
    */
   flipAugment?: boolean;
+  /**
+   * MobileFaceNet in float32 or int8 (docs/models.md); auto = int8 on CPU, float32 on CUDA
+   * (the int8 model's kernels are CPU ones). Default float32.
+   */
+  embeddingPrecision?: EmbeddingPrecision | 'auto';
   /**
    * Folder holding blur-threshold.json and trash-sphere.json (written by tools/calibrate);
    * default: the calibrated ones bundled with the library (libs/vision/artifacts).
@@ -95,6 +100,8 @@ interface PhotoRegions {
 /** Photo bytes → faces with boxes, landmarks, embeddings, aligned thumbnails and quality measures. */
 export class FaceAnalyzer implements PhotoAnalyzer {
   readonly embedderName: string;
+  /** Embeddings of one family are comparable (float32 and int8 MobileFaceNet). */
+  readonly embedderFamily: string;
   readonly embeddingDimension: number;
   readonly parallelism = 1;
 
@@ -108,6 +115,7 @@ export class FaceAnalyzer implements PhotoAnalyzer {
     readonly trashCentroid: Float32Array,
   ) {
     this.embedderName = embedder.modelName;
+    this.embedderFamily = embedder.family;
     this.embeddingDimension = embedder.dimension;
   }
 
@@ -131,11 +139,13 @@ export class FaceAnalyzer implements PhotoAnalyzer {
     const detector = await MtcnnDetector.create(opts.modelsDir, opts.runtime, opts.detector);
     try {
       // Same provider as the detector, so one photo never runs half on the GPU.
-      const embedder = await MobileFaceNetEmbedder.create(opts.modelsDir, {
-        ...opts.runtime,
-        provider: detector.executionProvider,
-      });
-      if (trashArtifact.embedderModel !== embedder.modelName || trashArtifact.centroid.length !== embedder.dimension) {
+      const embedder = await MobileFaceNetEmbedder.create(
+        opts.modelsDir,
+        { ...opts.runtime, provider: detector.executionProvider },
+        resolvePrecision(opts.embeddingPrecision, detector.executionProvider),
+      );
+      // The float and int8 models share one trash sphere (their embeddings are comparable).
+      if (trashArtifact.embedderModel !== embedder.family || trashArtifact.centroid.length !== embedder.dimension) {
         await embedder.close();
         throw new Error(
           `trash sphere was calibrated for ${trashArtifact.embedderModel} (${trashArtifact.centroid.length}-d), ` +
@@ -305,6 +315,13 @@ export class FaceAnalyzer implements PhotoAnalyzer {
       ),
     );
   }
+}
+
+/** `auto`: int8 where it runs on the CPU, float32 on CUDA. */
+export function resolvePrecision(precision: EmbeddingPrecision | 'auto' | undefined, provider: ExecutionProvider): EmbeddingPrecision {
+  if (precision === undefined) return 'float32';
+  if (precision === 'auto') return provider === 'cpu' ? 'int8' : 'float32';
+  return precision;
 }
 
 /** Left↔right mirror image. */

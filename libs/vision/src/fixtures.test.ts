@@ -115,3 +115,41 @@ test('an EXIF-rotated photo is analysed upright', { skip: skipWithoutModels }, a
   assert.ok(overlap(analysis.faces[0].box, upright.box, 'union') > 0.8);
   assert.ok(cosineSimilarity(analysis.faces[0].embedding, upright.embedding) > 0.9);
 });
+
+test('with the int8 embedder: the same faces, kinds and identity margin, embeddings close to float', { skip: skipWithoutModels }, async (t) => {
+  const int8 = await FaceAnalyzer.create({
+    modelsDir: visionModelsDir,
+    runtime: { provider: 'cpu' },
+    decode: TEST_DECODE_OPTIONS,
+    embeddingPrecision: 'auto', // int8 on CPU
+  });
+  try {
+    assert.equal(int8.embedderName, 'mobilefacenet-192-int8');
+    assert.equal(int8.embedderFamily, analyzer.embedderFamily);
+    let lowest = 1;
+    const embeddings = new Map<string, Float32Array>();
+    for (const name of FIXTURES) {
+      const float = results.get(name)!;
+      const quantized = await int8.analyze(readPhotoFixture(name));
+      assert.equal(quantized.faces.length, float.faces.length, name);
+      for (const [index, face] of quantized.faces.entries()) {
+        const reference = float.faces[index];
+        assert.deepEqual(face.box, reference.box);
+        assert.equal(face.kind, reference.kind, `${name} face ${index}: kind`);
+        assert.ok(Math.abs(face.trashSimilarity - reference.trashSimilarity) < 0.1, `${name}: trash similarity ${face.trashSimilarity} vs ${reference.trashSimilarity}`);
+        lowest = Math.min(lowest, cosineSimilarity(face.embedding, reference.embedding));
+      }
+      if (quantized.faces.length === 1) embeddings.set(name, quantized.faces[0].embedding);
+    }
+    const same = cosineSimilarity(embeddings.get('person-a-1.jpg')!, embeddings.get('person-a-2.jpg')!);
+    const different = Math.max(
+      cosineSimilarity(embeddings.get('person-a-1.jpg')!, embeddings.get('person-b-1.jpg')!),
+      cosineSimilarity(embeddings.get('person-a-2.jpg')!, embeddings.get('person-b-1.jpg')!),
+    );
+    t.diagnostic(`int8: lowest cosine to float ${lowest.toFixed(4)}; cos(A1, A2) = ${same.toFixed(3)}, max cos(A*, B1) = ${different.toFixed(3)}`);
+    assert.ok(lowest > 0.97, `lowest cosine to float ${lowest}`); // face + mirror averaged: 0.970 at worst on 453 lfw faces
+    assert.ok(same > 0.6 && same - different > 0.5, `cos(A1, A2) = ${same}, margin ${same - different}`);
+  } finally {
+    await int8.close();
+  }
+});

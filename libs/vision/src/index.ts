@@ -19,7 +19,14 @@ export { warpAffine, type WarpOptions } from './warp';
 export { alignFace, alignmentTransform, ARCFACE_TEMPLATE_112, ALIGNED_FACE_SIZE } from './align';
 export { MtcnnDetector, MTCNN_MODEL_FILES, type FaceDetection } from './mtcnn/detector';
 export { DEFAULT_MTCNN_OPTIONS, type MtcnnOptions, type PyramidMode } from './mtcnn/options';
-export { MobileFaceNetEmbedder, MOBILEFACENET_MODEL_FILE, type FaceEmbedder } from './embedder';
+export {
+  MobileFaceNetEmbedder,
+  MOBILEFACENET_MODEL_FILE,
+  MOBILEFACENET_INT8_MODEL_FILE,
+  MOBILEFACENET_FAMILY,
+  type EmbeddingPrecision,
+  type FaceEmbedder,
+} from './embedder';
 export { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis, type PhotoAnalyzer, type AnalyzedFace } from './face-analyzer';
 export { FaceAnalyzerPool, type FaceAnalyzerPoolOptions } from './analyzer-pool';
 export { encodeJpeg } from './thumbnail';

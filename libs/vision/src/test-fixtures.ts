@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetsDir, fixturesDir, modelsDir } from '../../../tools/support/paths';
-import { MOBILEFACENET_MODEL_FILE } from './embedder';
+import { MOBILEFACENET_INT8_MODEL_FILE, MOBILEFACENET_MODEL_FILE } from './embedder';
 import { MTCNN_MODEL_FILES } from './mtcnn/detector';
 
 /** The converted ONNX models; FACECLOUD_MODELS overrides the repository's models/ folder. */
 export const visionModelsDir = process.env.FACECLOUD_MODELS ?? modelsDir;
 
-const requiredModels = [...Object.values(MTCNN_MODEL_FILES), MOBILEFACENET_MODEL_FILE];
+const requiredModels = [...Object.values(MTCNN_MODEL_FILES), MOBILEFACENET_MODEL_FILE, MOBILEFACENET_INT8_MODEL_FILE];
 
-/** `false` when all four models are present, otherwise a skip reason for `node:test`. */
+/** `false` when all five models are present, otherwise a skip reason for `node:test`. */
 export const skipWithoutModels: string | false = requiredModels.every((file) => existsSync(join(visionModelsDir, file)))
   ? false
   : `ONNX models not found in ${visionModelsDir} (npm run models:convert, or set FACECLOUD_MODELS)`;

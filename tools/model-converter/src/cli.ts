@@ -44,7 +44,11 @@ async function convert(outDir: string, cacheDir: string): Promise<number> {
     console.log(
       `wrote ${display(model.path)} (${model.bytes} bytes, sha256 ${model.sha256}; ` +
         `fused ${model.fusion.prelu} PRelu, ${model.fusion.softmax} Softmax; ` +
-        `${model.loweredPrelu} PRelu as depthwise convolutions)`,
+        `${model.loweredPrelu} PRelu as depthwise convolutions` +
+        (model.quantized
+          ? `; int8: ${model.quantized.conv} Conv, ${model.quantized.add} Add, ${model.quantized.tensors} activations, ` +
+            `${model.quantized.equalized} convolution pairs equalised)`
+          : ')'),
     );
   }
   console.log(`wrote ${display(result.checksumsPath)}`);

@@ -46,6 +46,7 @@ const EXPECTED_BOUNDARIES: Record<ModelId, { input: OnnxValueInfo['dims']; outpu
   rnet: { input: ['batch', 24, 24, 3], outputs: [['batch', 2], ['batch', 4]] },
   onet: { input: ['batch', 48, 48, 3], outputs: [['batch', 2], ['batch', 4], ['batch', 10]] },
   mobilefacenet: { input: ['batch', 112, 112, 3], outputs: [['batch', 192]] },
+  'mobilefacenet-int8': { input: ['batch', 112, 112, 3], outputs: [['batch', 192]] },
 };
 
 for (const spec of MODEL_SPECS) {
@@ -71,16 +72,16 @@ async function opTypeCounts(id: ModelId): Promise<Map<string, number>> {
 }
 
 /** PReLUs on 4-D activations per model: lowered to the depthwise form (one Relu each). */
-const LOWERED_PRELU: Record<ModelId, number> = { pnet: 3, rnet: 3, onet: 4, mobilefacenet: 33 };
+const LOWERED_PRELU: Record<ModelId, number> = { pnet: 3, rnet: 3, onet: 4, mobilefacenet: 33, 'mobilefacenet-int8': 33 };
 /** PReLUs after fully connected layers, which stay PRelu nodes. */
-const FLAT_PRELU: Record<ModelId, number> = { pnet: 0, rnet: 1, onet: 1, mobilefacenet: 0 };
+const FLAT_PRELU: Record<ModelId, number> = { pnet: 0, rnet: 1, onet: 1, mobilefacenet: 0, 'mobilefacenet-int8': 0 };
 
 test('PReLU is PRelu after fully connected layers and the depthwise form elsewhere; MTCNN softmax is one node', async () => {
   for (const spec of MODEL_SPECS) {
     const counts = await opTypeCounts(spec.id);
     assert.equal(counts.get('PRelu') ?? 0, FLAT_PRELU[spec.id], `${spec.id} PRelu`);
     assert.equal(counts.get('Relu') ?? 0, LOWERED_PRELU[spec.id], `${spec.id} Relu`);
-    assert.equal(counts.get('Softmax') ?? 0, spec.id === 'mobilefacenet' ? 0 : 1, `${spec.id} Softmax`);
+    assert.equal(counts.get('Softmax') ?? 0, spec.id.startsWith('mobilefacenet') ? 0 : 1, `${spec.id} Softmax`);
     for (const leftover of ['Neg', 'Abs', 'Sub', 'Exp', 'ReduceMax', 'ReduceSum', 'Div']) {
       assert.equal(counts.get(leftover), undefined, `${spec.id} ${leftover}`);
     }

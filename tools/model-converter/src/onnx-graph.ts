@@ -28,7 +28,8 @@ export interface OnnxNode {
 export interface OnnxInitializer {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  /** float32, int64, or (quantised models) int32, int8 and uint8. */
+  data: Float32Array | BigInt64Array | Int32Array | Int8Array | Uint8Array;
 }
 
 /** A dimension is either fixed (a number) or symbolic (its name). */

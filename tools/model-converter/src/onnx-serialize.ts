@@ -51,10 +51,19 @@ function encodeInitializer(initializer: OnnxInitializer): onnx.ITensorProto {
   return {
     name: initializer.name,
     dims: initializer.dims,
-    dataType: data instanceof Float32Array ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.INT64,
+    dataType: tensorDataType(data),
     // raw_data is little-endian by definition, like the typed arrays on every platform Node runs on.
     rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
+}
+
+function tensorDataType(data: OnnxInitializer['data']): onnx.TensorProto.DataType {
+  const { DataType } = onnx.TensorProto;
+  if (data instanceof Float32Array) return DataType.FLOAT;
+  if (data instanceof BigInt64Array) return DataType.INT64;
+  if (data instanceof Int32Array) return DataType.INT32;
+  if (data instanceof Int8Array) return DataType.INT8;
+  return DataType.UINT8;
 }
 
 function encodeValueInfo(value: OnnxValueInfo): onnx.IValueInfoProto {

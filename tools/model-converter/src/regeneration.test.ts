@@ -19,6 +19,7 @@ const INPUT_SHAPES: Record<ModelId, number[][]> = {
   rnet: [[5, 24, 24, 3]],
   onet: [[3, 48, 48, 3]],
   mobilefacenet: [[2, 112, 112, 3]],
+  'mobilefacenet-int8': [[2, 112, 112, 3]],
 };
 
 let outDir: string;

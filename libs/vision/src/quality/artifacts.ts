@@ -41,7 +41,7 @@ export interface BlurArtifact {
 export interface TrashArtifact {
   kind: typeof TRASH_ARTIFACT_KIND;
   version: typeof ARTIFACT_VERSION;
-  /** FaceEmbedder.modelName the centroid was computed with. */
+  /** FaceEmbedder.family the centroid was computed with (float32 and int8 MobileFaceNet share it). */
   embedderModel: string;
   flipAugment: boolean;
   /** Cosine similarity to the centroid at or above which a detection is trash. */
