@@ -1,4 +1,5 @@
 import { ALIGNED_FACE_SIZE, alignmentTransform } from './align';
+import { cpuHasInt8DotProduct } from './cpu-int8';
 import { decodePhoto, type DecodedPhoto, type DecodeOptions } from './decode';
 import { MobileFaceNetEmbedder, type EmbeddingPrecision } from './embedder';
 import { createRgbImage, RGB_CHANNELS, type Box, type Point, type RgbImage } from './image';
@@ -317,10 +318,17 @@ export class FaceAnalyzer implements PhotoAnalyzer {
   }
 }
 
-/** `auto`: int8 where it runs on the CPU, float32 on CUDA. */
-export function resolvePrecision(precision: EmbeddingPrecision | 'auto' | undefined, provider: ExecutionProvider): EmbeddingPrecision {
+/**
+ * `auto`: int8 where it runs on a CPU with int8 dot-product instructions (see
+ * cpuHasInt8DotProduct), float32 on other CPUs and on CUDA (the int8 kernels are CPU ones).
+ */
+export function resolvePrecision(
+  precision: EmbeddingPrecision | 'auto' | undefined,
+  provider: ExecutionProvider,
+  hasInt8DotProduct: () => boolean = cpuHasInt8DotProduct,
+): EmbeddingPrecision {
   if (precision === undefined) return 'float32';
-  if (precision === 'auto') return provider === 'cpu' ? 'int8' : 'float32';
+  if (precision === 'auto') return provider === 'cpu' && hasInt8DotProduct() ? 'int8' : 'float32';
   return precision;
 }
 
