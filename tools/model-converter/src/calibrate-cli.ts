@@ -21,6 +21,7 @@ import { MODEL_SPECS } from './model-specs';
 import { defaultCacheDir, defaultModelsDir } from './paths';
 import { loadSourceModels } from './source-package';
 import { readTfliteModel } from './tflite-reader';
+import { runCli } from './run-cli';
 
 const USAGE = 'usage: models:calibrate <photo folder>... [--out <dir>] [--cache <dir>]';
 /** As the evaluation decodes (tools/eval): long side at most 1024 px. */
@@ -128,13 +129,4 @@ export function formatCalibration(calibration: CalibrationFile): string {
   return `${JSON.stringify(calibration, null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, items: string) => `[${items.split(/,\s+/).join(',')}]`)}\n`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    console.error(USAGE);
-    process.exitCode = 1;
-  },
-);
+runCli(main, USAGE);

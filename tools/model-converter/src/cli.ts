@@ -15,6 +15,7 @@ import { parseChecksums } from './checksums';
 import { CHECKSUMS_FILE, generateModels, type GenerateResult } from './generate';
 import { sha256Hex } from './hashing';
 import { defaultCacheDir, defaultModelsDir } from './paths';
+import { runCli } from './run-cli';
 
 const USAGE = 'usage: models:convert [--out <dir>] [--cache <dir>] [--check]';
 
@@ -100,13 +101,4 @@ function display(path: string): string {
   return relativePath.startsWith('..') ? path : relativePath;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    console.error(USAGE);
-    process.exitCode = 1;
-  },
-);
+runCli(main, USAGE);
