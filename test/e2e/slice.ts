@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { resolvePrecision } from '@facecloud/vision';
 import { asUser } from '../../tools/support/api-users';
 import { fixturesDir } from '../../tools/support/paths';
 
@@ -108,8 +109,9 @@ export function describeSlice(name: string, deploy: () => Promise<SliceDeploymen
         assert.deepEqual({ status: health.status, database: health.database, queue: health.queue }, { status: 'ok', ...adapters });
         if (runsModels) {
           assert.ok(health.vision && ['cpu', 'cuda'].includes(health.vision.executionProvider), JSON.stringify(health));
-          // EMBEDDING_PRECISION=auto: the int8 model on CPU, the float one on CUDA.
-          assert.equal(health.vision.embedder, health.vision.executionProvider === 'cpu' ? 'mobilefacenet-192-int8' : 'mobilefacenet-192');
+          // EMBEDDING_PRECISION=auto: int8 on a CPU with int8 dot products, else float32.
+          const precision = resolvePrecision('auto', health.vision.executionProvider as 'cpu' | 'cuda');
+          assert.equal(health.vision.embedder, precision === 'int8' ? 'mobilefacenet-192-int8' : 'mobilefacenet-192');
         } else {
           assert.equal(health.vision, undefined, 'an API-only process loads no models');
         }

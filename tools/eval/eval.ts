@@ -9,7 +9,7 @@
  *   --no-flip        main run without flip TTA (verification is reported with it on and off either way)
  *   --models <dir>   ONNX models (default: FACECLOUD_MODELS or models/)
  *   --provider <p>   auto | cpu | cuda (default auto)
- *   --embedding <p>  auto | float32 | int8: MobileFaceNet's precision (default auto, as EMBEDDING_PRECISION: int8 on CPU)
+ *   --embedding <p>  auto | float32 | int8: MobileFaceNet's precision (default auto, as EMBEDDING_PRECISION)
  *   --batch <n>      photos per analyzeMany call (default 8)
  *   --sizes <list>   also cluster random sub-libraries of about these many photos (whole identities), e.g. 200,1000
  *   --seed <n>       seed of the sub-libraries' draw and of the upload order

@@ -87,7 +87,7 @@ export const configSchema = z.object({
   /** onnxruntime execution provider: auto = CUDA when available, else CPU. */
   ORT_PROVIDER: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
   ORT_INTRA_OP_THREADS: int(0, 256).default(0),
-  /** MobileFaceNet in float32 or int8 (faster on CPU, same accuracy on lfw-clusters); auto = int8 on CPU, float32 on CUDA. */
+  /** MobileFaceNet in float32 or int8 (faster on CPU, same accuracy on lfw-clusters); auto = int8 on a CPU with int8 dot products (libs/vision cpu-int8.ts), else float32. */
   EMBEDDING_PRECISION: z.enum(['auto', 'float32', 'int8']).default('auto'),
   /** Photo analyzers on their own threads: 0 = one per core (at most 4) on CPU, one on CUDA; 1 = in the worker's own thread. */
   ANALYZER_THREADS: int(0, 64).default(0),

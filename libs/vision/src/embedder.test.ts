@@ -6,7 +6,7 @@ import { MobileFaceNetEmbedder } from './embedder';
 import { createRgbImage, type RgbImage } from './image';
 import { MtcnnDetector } from './mtcnn/detector';
 import { cosineSimilarity } from './vector';
-import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
+import { readPhotoFixture, skipWithoutInt8, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
 
 let detector: MtcnnDetector;
 let embedder: MobileFaceNetEmbedder;
@@ -78,7 +78,7 @@ async function allFixtureCrops(): Promise<RgbImage[]> {
   return crops;
 }
 
-test('the int8 model agrees with the float model on real faces', { skip: skipWithoutModels }, async (t) => {
+test('the int8 model agrees with the float model on real faces', { skip: skipWithoutInt8 }, async (t) => {
   const int8 = await MobileFaceNetEmbedder.create(visionModelsDir, { provider: 'cpu' }, 'int8');
   try {
     assert.equal(int8.modelName, 'mobilefacenet-192-int8');

@@ -29,8 +29,8 @@ export interface FaceAnalyzerOptions {
    */
   flipAugment?: boolean;
   /**
-   * MobileFaceNet in float32 or int8 (docs/models.md); auto = int8 on CPU, float32 on CUDA
-   * (the int8 model's kernels are CPU ones). Default float32.
+   * MobileFaceNet in float32 or int8 (docs/models.md); auto = int8 on a CPU with int8 dot
+   * products, float32 on other CPUs and on CUDA (resolvePrecision). Default float32.
    */
   embeddingPrecision?: EmbeddingPrecision | 'auto';
   /**

@@ -5,7 +5,7 @@ import { FaceAnalyzer, type PhotoAnalysis } from './face-analyzer';
 import type { Box } from './image';
 import { overlap } from './mtcnn/nms';
 import { cosineSimilarity } from './vector';
-import { readPhotoFixture, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
+import { readPhotoFixture, skipWithoutInt8, skipWithoutModels, TEST_DECODE_OPTIONS, visionModelsDir } from './test-fixtures';
 
 /*
  * The committed photos in test/fixtures/photos (see LICENSES.md there) must behave the way the
@@ -116,12 +116,12 @@ test('an EXIF-rotated photo is analysed upright', { skip: skipWithoutModels }, a
   assert.ok(cosineSimilarity(analysis.faces[0].embedding, upright.embedding) > 0.9);
 });
 
-test('with the int8 embedder: the same faces, kinds and identity margin, embeddings close to float', { skip: skipWithoutModels }, async (t) => {
+test('with the int8 embedder: the same faces, kinds and identity margin, embeddings close to float', { skip: skipWithoutInt8 }, async (t) => {
   const int8 = await FaceAnalyzer.create({
     modelsDir: visionModelsDir,
     runtime: { provider: 'cpu' },
     decode: TEST_DECODE_OPTIONS,
-    embeddingPrecision: 'auto', // int8 on CPU
+    embeddingPrecision: 'int8',
   });
   try {
     assert.equal(int8.embedderName, 'mobilefacenet-192-int8');

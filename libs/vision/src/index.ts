@@ -27,6 +27,8 @@ export {
   type EmbeddingPrecision,
   type FaceEmbedder,
 } from './embedder';
+export { resolvePrecision } from './face-analyzer';
+export { cpuHasInt8DotProduct } from './cpu-int8';
 export { FaceAnalyzer, type FaceAnalyzerOptions, type PhotoAnalysis, type PhotoAnalyzer, type AnalyzedFace } from './face-analyzer';
 export { FaceAnalyzerPool, type FaceAnalyzerPoolOptions } from './analyzer-pool';
 export { encodeJpeg } from './thumbnail';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { datasetsDir, fixturesDir, modelsDir } from '../../../tools/support/paths';
+import { cpuHasInt8DotProduct } from './cpu-int8';
 import { MOBILEFACENET_INT8_MODEL_FILE, MOBILEFACENET_MODEL_FILE } from './embedder';
 import { MTCNN_MODEL_FILES } from './mtcnn/detector';
 
@@ -46,3 +47,10 @@ export function readDevManifest(): ManifestEntry[] {
 }
 
 export const TEST_DECODE_OPTIONS = { maxSide: 1024, maxInputPixels: 100_000_000 };
+
+/**
+ * Skip reason for the int8 embedder's agreement tests: models missing, or a CPU without int8
+ * dot products, where EMBEDDING_PRECISION=auto never picks int8 (see cpu-int8.ts).
+ */
+export const skipWithoutInt8: string | false =
+  skipWithoutModels || (cpuHasInt8DotProduct() ? false : 'this CPU has no int8 dot products (AVX-512 VNNI, AVX-VNNI, arm64 dotprod): int8 is not used here');
