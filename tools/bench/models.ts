@@ -16,7 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convertModel } from '../model-converter/src/generate';
-import { MODEL_SPECS, type ModelId } from '../model-converter/src/model-specs';
+import { MODEL_SPECS, modelSpec, type ModelId } from '../model-converter/src/model-specs';
 import { loadSourceModels } from '../model-converter/src/source-package';
 import { defaultCacheDir } from '../model-converter/src/paths';
 import { pseudoRandomImage } from '../support/pseudo-random-image';
@@ -78,7 +78,7 @@ export const modelsSuite: BenchSuite = {
     }
     const int8: Int8Measurement[] = [];
     const [floatModel, int8Model] = await Promise.all(
-      ['mobilefacenet.onnx', 'mobilefacenet-int8.onnx'].map((file) => readFile(join(defaultModelsDir(), file))),
+      (['mobilefacenet', 'mobilefacenet-int8'] as const).map((id) => readFile(join(defaultModelsDir(), modelSpec(id).outputFile))),
     );
     for (const threads of threadCounts) {
       for (const batch of INT8_BATCHES) {
